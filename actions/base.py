@@ -1,0 +1,100 @@
+"""The base of every custom action: conversation language, localized replies, and an apology on error.
+
+An action subclasses :class:`LocalizedAction`, names itself and implements :meth:`LocalizedAction.respond`,
+replying through the :class:`Reply` it is given. The base class settles the language for the message first
+(see :func:`lmi4vet.language.decide_language`) and, if ``respond`` raises, logs it and apologises in the
+user's language instead of going silent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from lmi4vet.i18n import t
+from lmi4vet.language import decide_language
+from lmi4vet.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+LANGUAGE_SLOT = "language"
+PINNED_SLOT = "language_pinned"
+PENDING_SLOT = "pending_action"
+
+Button = tuple[str, str]  # (title, payload)
+
+
+class Reply:
+    """Collects what an action says, in one language."""
+
+    def __init__(self, dispatcher: CollectingDispatcher, language: str) -> None:
+        self.dispatcher = dispatcher
+        self.language = language
+
+    def text(self, key: str, **params: Any) -> str:
+        """The localized text of ``key`` (without sending it)."""
+        return t(self.language, key, **params)
+
+    def say(self, key: str, buttons: Sequence[Button] = (), **params: Any) -> None:
+        """Send the localized text of ``key``, with optional quick-reply buttons."""
+        self.send(self.text(key, **params), buttons)
+
+    def send(self, text: str, buttons: Sequence[Button] = ()) -> None:
+        """Send an already localized text, with optional quick-reply buttons."""
+        self.dispatcher.utter_message(
+            text=text, buttons=[{"title": title, "payload": payload} for title, payload in buttons]
+        )
+
+
+def language_hint(tracker: Tracker) -> str | None:
+    """The language the channel suggests (Telegram's ``language_code``, a WhatsApp number's country)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    hint = metadata.get("language_hint")
+    return hint if isinstance(hint, str) else None
+
+
+class LocalizedAction(Action):
+    """Base class for actions that answer the user (see module docstring)."""
+
+    #: actions that consume the pending confirmation keep it; all others clear it
+    keeps_pending: bool = False
+
+    def name(self) -> str:  # pragma: no cover - every subclass names itself
+        raise NotImplementedError
+
+    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        """Say what the action says and return the events it produces."""
+        raise NotImplementedError
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        settings = Settings.from_env()
+        decision = decide_language(
+            (tracker.latest_message or {}).get("text") or "",
+            tracker.get_slot(LANGUAGE_SLOT),
+            pinned=bool(tracker.get_slot(PINNED_SLOT)),
+            hint=language_hint(tracker),
+            default=settings.default_language,
+        )
+        events: list[EventType] = []
+        if decision.changed:
+            events.append(SlotSet(LANGUAGE_SLOT, decision.language))
+        if tracker.get_slot(PENDING_SLOT) and not self.keeps_pending:
+            events.append(SlotSet(PENDING_SLOT, None))
+        reply = Reply(dispatcher, decision.language)
+        try:
+            events.extend(await self.respond(reply, tracker, domain) or [])
+        except Exception:
+            logger.exception("action %s failed for sender %s", self.name(), _short_id(tracker.sender_id))
+            reply.say("errors.generic")
+        return events
+
+
+def _short_id(sender_id: str | None) -> str:
+    return (sender_id or "?")[:8]

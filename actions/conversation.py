@@ -1,0 +1,145 @@
+"""Small talk and navigation: greeting, menu, thanks, goodbye, bot challenge, fallback, yes/no, forget me."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import AllSlotsReset, EventType, Restarted, SlotSet
+
+from actions.base import PENDING_SLOT, LocalizedAction, Reply
+from actions.menu import say_with_menu
+
+FORGET = "forget_me"
+
+
+class ActionGreet(LocalizedAction):
+    """Greets and shows the main menu."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        say_with_menu(reply, "greet.hello")
+        return []
+
+
+class ActionMenu(LocalizedAction):
+    """Explains what the assistant does and shows the main menu."""
+
+    def name(self) -> str:
+        return "action_menu"
+
+    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        say_with_menu(reply, "help.intro")
+        return []
+
+
+class ActionThank(LocalizedAction):
+    """Answers thanks."""
+
+    def name(self) -> str:
+        return "action_thank"
+
+    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        reply.say("thank")
+        return []
+
+
+class ActionGoodbye(LocalizedAction):
+    """Says goodbye."""
+
+    def name(self) -> str:
+        return "action_goodbye"
+
+    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        reply.say("goodbye")
+        return []
+
+
+class ActionBotChallenge(LocalizedAction):
+    """Says plainly that this is a bot, and where a person can help."""
+
+    def name(self) -> str:
+        return "action_bot_challenge"
+
+    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        reply.say("bot_challenge")
+        return []
+
+
+class ActionFallback(LocalizedAction):
+    """Low confidence, out-of-scope or no rule: a polite "I didn't get that" with the menu."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        key = "fallback.out_of_scope" if intent == "out_of_scope" else "fallback.not_understood"
+        say_with_menu(reply, key)
+        return []
+
+
+class ActionForgetMe(LocalizedAction):
+    """Asks to confirm forgetting the user (the answer is handled by the yes/no actions)."""
+
+    def name(self) -> str:
+        return "action_forget_me"
+
+    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        reply.say("forget.confirm", buttons=[(reply.text("forget.confirm_yes"), "/affirm"),
+                                             (reply.text("forget.confirm_no"), "/deny")])
+        return [SlotSet(PENDING_SLOT, FORGET)]
+
+
+class ActionAffirm(LocalizedAction):
+    """"Yes": carries out the pending confirmation, if any."""
+
+    keeps_pending = True
+
+    def name(self) -> str:
+        return "action_affirm"
+
+    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        if tracker.get_slot(PENDING_SLOT) == FORGET:
+            reply.say("forget.done")
+            return [AllSlotsReset(), Restarted()]
+        say_with_menu(reply, "ack.affirm")
+        return []
+
+
+class ActionDeny(LocalizedAction):
+    """"No": cancels the pending confirmation, if any."""
+
+    keeps_pending = True
+
+    def name(self) -> str:
+        return "action_deny"
+
+    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        if tracker.get_slot(PENDING_SLOT) == FORGET:
+            reply.say("forget.cancelled")
+            return [SlotSet(PENDING_SLOT, None)]
+        say_with_menu(reply, "ack.deny")
+        return []
+
+
+class ActionFeaturePending(LocalizedAction):
+    """Menu entries not built yet say so honestly, and offer the menu."""
+
+    _KEYS: ClassVar[dict[str, str]] = {
+        "ask_indicator": "pending.indicators",
+        "ask_in_demand_occupations": "pending.in_demand",
+        "ask_occupation_skills": "pending.skills",
+        "ask_guide": "pending.guide",
+        "start_course": "pending.course",
+    }
+
+    def name(self) -> str:
+        return "action_feature_pending"
+
+    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        say_with_menu(reply, self._KEYS.get(intent, "fallback.not_understood"))
+        return []

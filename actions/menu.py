@@ -1,0 +1,28 @@
+"""The main menu: quick replies with language-neutral payloads (Rasa intents)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actions.base import Button, Reply
+
+MAIN_MENU: tuple[tuple[str, str], ...] = (
+    ("menu.indicators", "/ask_indicator"),
+    ("menu.in_demand", "/ask_in_demand_occupations"),
+    ("menu.skills", "/ask_occupation_skills"),
+    ("menu.guide", "/ask_guide"),
+    ("menu.course", "/start_course"),
+    ("menu.language", "/choose_language"),
+)
+
+
+def main_menu(reply: Reply) -> list[Button]:
+    """The main-menu buttons in the reply's language."""
+    return [(reply.text(key), payload) for key, payload in MAIN_MENU]
+
+
+def say_with_menu(reply: Reply, key: str | None = None, **params: Any) -> None:
+    """Say ``key`` (if any) and the menu prompt in one message, with the main-menu buttons."""
+    prompt = reply.text("menu.prompt")
+    text = f"{reply.text(key, **params)}\n\n{prompt}" if key else prompt
+    reply.send(text, main_menu(reply))

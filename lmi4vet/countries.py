@@ -1,0 +1,80 @@
+"""Country recognition in five languages: CLDR names (via Babel), ISO codes and common extra forms."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from babel import Locale
+
+from lmi4vet import SUPPORTED_LANGUAGES
+from lmi4vet.text import fold
+
+EU27: tuple[str, ...] = (
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT",
+    "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+)
+OTHER_EUROPEAN: tuple[str, ...] = ("IS", "NO", "CH", "LI", "BA", "ME", "MK", "RS", "TR", "AL", "UA", "MD", "UK")
+EU_AGGREGATE = "EU27_2020"
+
+# Forms CLDR does not give: short names, adjectives people type as country, Eurostat's EL for Greece.
+_EXTRA_FORMS: dict[str, tuple[str, ...]] = {
+    EU_AGGREGATE: ("eu", "eu27", "eu-27", "ue", "uniunea europeana", "union europea", "union europeenne",
+                   "european union", "europaische union", "europa", "europe", "eu-weit", "europaweit"),
+    "CZ": ("czech republic", "czech", "republica ceha", "republique tcheque", "republica checa", "tschechien"),
+    "NL": ("holland", "the netherlands", "olanda", "pays bas", "hollande", "holanda"),
+    "GR": ("el", "grecia", "grece"),
+    "UK": ("united kingdom", "great britain", "britain", "england", "marea britanie", "regatul unit",
+           "reino unido", "royaume uni", "grossbritannien", "england"),
+    "DE": ("germania", "alemania", "allemagne", "deutschland", "german", "germany", "aleman", "nemtia"),
+    "RO": ("romania", "rumania", "roumanie", "rumanien", "romanian", "rumano", "roumain", "rumanisch"),
+    "ES": ("spania", "espana", "espagne", "spanien", "spain", "spanish", "espanol", "spaniol"),
+    "FR": ("franta", "francia", "frankreich", "french", "frances", "francais"),
+    "IT": ("italia", "italie", "italien", "italian", "italiano"),
+}
+
+
+@cache
+def _forms() -> dict[str, str]:
+    """Folded form -> country code, over the five languages."""
+    table: dict[str, str] = {}
+    codes = (*EU27, *OTHER_EUROPEAN)
+    for lang in SUPPORTED_LANGUAGES:
+        territories = Locale.parse(lang).territories
+        for code in codes:
+            cldr = "GB" if code == "UK" else code
+            if cldr in territories:
+                table[fold(territories[cldr]).replace("-", " ")] = code
+    for code in codes:
+        table[code.lower()] = code
+    for code, forms in _EXTRA_FORMS.items():
+        for form in forms:
+            table[fold(form).replace("-", " ")] = code
+    return table
+
+
+@cache
+def _pattern() -> re.Pattern[str]:
+    forms = sorted(_forms(), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(f) for f in forms) + r")(?!\w)")
+
+
+def find_countries(text: str) -> list[tuple[str, str]]:
+    """Every country mentioned in ``text`` as ``(code, folded form)``, in order of appearance.
+
+    Two-letter ISO codes count only when written in capitals ("RO", not "ro" or "de").
+    """
+    folded = fold(text).replace("-", " ")
+    found: list[tuple[str, str]] = []
+    for match in _pattern().finditer(folded):
+        form = match.group(1)
+        if len(form) == 2 and text[match.start(1):match.end(1)] != form.upper():
+            continue
+        found.append((_forms()[form], form))
+    return found
+
+
+def resolve_country(text: str) -> str | None:
+    """The first country named in ``text`` (``"Rumänien"`` -> ``"RO"``), or ``None``."""
+    found = find_countries(text)
+    return found[0][0] if found else None

@@ -1,0 +1,61 @@
+"""Runtime settings, read once from environment variables (see README, "Configuration")."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lmi4vet import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+
+PROJECT_ROOT = Path(os.environ.get("LMI4VET_HOME") or Path(__file__).resolve().parents[1])
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things run and where they keep their data."""
+
+    host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    action_port: int = 5055
+    var_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "var")
+    models_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "models")
+    tracker_store_url: str = ""
+    lock_store_url: str = ""
+    default_language: str = DEFAULT_LANGUAGE
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Build settings from ``LMI4VET_*``-style environment variables, with embedded defaults."""
+        var_dir = Path(os.environ.get("LMI4VET_VAR_DIR") or PROJECT_ROOT / "var")
+        default_language = os.environ.get("DEFAULT_LANGUAGE", DEFAULT_LANGUAGE).strip().lower()
+        if default_language not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"DEFAULT_LANGUAGE must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        return cls(
+            host=os.environ.get("RASA_HOST", "127.0.0.1"),
+            rasa_port=_int("RASA_PORT", 5005),
+            action_port=_int("ACTION_PORT", 5055),
+            var_dir=var_dir,
+            models_dir=Path(os.environ.get("LMI4VET_MODELS_DIR") or PROJECT_ROOT / "models"),
+            tracker_store_url=os.environ.get("TRACKER_STORE_URL", "").strip(),
+            lock_store_url=os.environ.get("LOCK_STORE_URL", "").strip(),
+            default_language=default_language,
+        )
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.host}:{self.action_port}/webhook"

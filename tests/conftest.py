@@ -1,0 +1,45 @@
+"""Shared fixtures: a fake action context (dispatcher + tracker) for unit tests of actions."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def make_tracker(
+    text: str = "",
+    intent: str = "greet",
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+    sender_id: str = "test-user",
+) -> Tracker:
+    """A tracker whose latest message is ``text`` classified as ``intent``."""
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.99},
+        "entities": entities or [],
+        "metadata": metadata or {},
+    }
+    return Tracker(
+        sender_id=sender_id,
+        slots=dict(slots or {}),
+        latest_message=latest,
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()

@@ -1,0 +1,90 @@
+"""One real assistant for the whole integration run: the trained model (trained once, reused while the
+training data is unchanged) served by ``python -m lmi4vet.launcher serve`` (what ``make serve`` runs) on
+free ports, with its own SQLite tracker store. Stopping it with SIGINT is checked at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from lmi4vet.settings import PROJECT_ROOT, Settings
+from lmi4vet.training import ensure_model
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_is_closed(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+@dataclass
+class Assistant:
+    """A running assistant reachable over HTTP."""
+
+    url: str
+    var_dir: Path
+
+    def say(self, sender: str, message: str) -> list[dict[str, Any]]:
+        """Send ``message`` through the REST channel; return the bot's messages."""
+        response = requests.post(f"{self.url}/webhooks/rest/webhook",
+                                 json={"sender": sender, "message": message}, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def parse(self, text: str) -> dict[str, Any]:
+        """``POST /model/parse``: the NLU result for ``text``."""
+        response = requests.post(f"{self.url}/model/parse", json={"text": text}, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        response = requests.get(f"{self.url}/conversations/{sender}/tracker", timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    ensure_model(Settings.from_env().models_dir)
+    var_dir = tmp_path_factory.mktemp("var")
+    rasa_port, action_port = free_port(), free_port()
+    env = dict(os.environ, RASA_PORT=str(rasa_port), ACTION_PORT=str(action_port),
+               LMI4VET_VAR_DIR=str(var_dir), TRACKER_STORE_URL="", LOCK_STORE_URL="")
+    log = (var_dir / "serve.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "lmi4vet.launcher", "serve"], cwd=PROJECT_ROOT, env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{rasa_port}"
+    try:
+        deadline = time.monotonic() + 600
+        while b"==> Ready" not in (var_dir / "serve.log").read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the assistant did not start:\n" + (var_dir / "serve.log").read_text(errors="replace"))
+            time.sleep(0.5)
+        yield Assistant(url=url, var_dir=var_dir)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            code = process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = None
+        log.close()
+    assert code == 0, (var_dir / "serve.log").read_text(errors="replace")[-3000:]
+    assert port_is_closed(rasa_port) and port_is_closed(action_port), "servers still listening after Ctrl-C"
