@@ -9,6 +9,7 @@ user's language instead of going silent.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,18 +59,19 @@ def language_hint(tracker: Tracker) -> str | None:
     return hint if isinstance(hint, str) else None
 
 
-class LocalizedAction(Action):
+class LocalizedAction(Action, ABC):
     """Base class for actions that answer the user (see module docstring)."""
 
     #: actions that consume the pending confirmation keep it; all others clear it
     keeps_pending: bool = False
 
-    def name(self) -> str:  # pragma: no cover - every subclass names itself
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> str:
+        """The action's name, as listed in the domain."""
 
+    @abstractmethod
     async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Say what the action says and return the events it produces."""
-        raise NotImplementedError
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -17,13 +16,11 @@ from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lmi4vet import SUPPORTED_LANGUAGES  # noqa: E402
-from lmi4vet.launcher import servers  # noqa: E402
-from lmi4vet.nlu_eval import load_examples  # noqa: E402
-from lmi4vet.settings import PROJECT_ROOT, Settings  # noqa: E402
-from lmi4vet.training import ensure_model  # noqa: E402
+from lmi4vet import SUPPORTED_LANGUAGES
+from lmi4vet.launcher import servers
+from lmi4vet.nlu_eval import load_examples
+from lmi4vet.settings import PROJECT_ROOT, Settings
+from lmi4vet.training import ensure_model
 
 
 def percentile(values: list[float], pct: float) -> float:

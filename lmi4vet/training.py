@@ -11,7 +11,7 @@ from pathlib import Path
 
 from lmi4vet.settings import PROJECT_ROOT
 
-TRAINING_INPUTS = ("config.yml", "domain", "nlu", "stories")
+TRAINING_INPUTS = ("config.yml", "domain", "nlu", "stories", "lmi4vet/nlu_components.py")
 
 
 def training_files(root: Path = PROJECT_ROOT) -> list[Path]:
@@ -20,7 +20,7 @@ def training_files(root: Path = PROJECT_ROOT) -> list[Path]:
     for name in TRAINING_INPUTS:
         path = root / name
         if path.is_file():
-            files.append(path)
+            files.append(path)  # config.yml, and the custom NLU components the model is built with
         elif path.is_dir():
             files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in {".yml", ".yaml"}))
     return files

@@ -152,3 +152,18 @@ def test_an_action_error_gets_a_localized_apology(lang: str, dispatcher, caplog)
     assert events == []
     assert dispatcher.messages[0]["text"] == t(lang, "errors.generic")
     assert "action_broken failed" in caplog.text
+
+
+def test_the_action_server_registers_every_domain_action() -> None:
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    from lmi4vet.settings import PROJECT_ROOT
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    domain_actions = set()
+    for path in (PROJECT_ROOT / "domain").glob("*.yml"):
+        domain_actions |= set(yaml.safe_load(path.read_text())["actions"])
+    assert domain_actions <= set(executor.actions)
+    assert "action_broken" not in domain_actions
