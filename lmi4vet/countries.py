@@ -1,4 +1,4 @@
-"""Country recognition in five languages: CLDR names (via Babel), ISO codes and common extra forms."""
+"""Country recognition in five languages: CLDR names (via Babel), Eurostat/ISO codes and common extra forms."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from lmi4vet import SUPPORTED_LANGUAGES
 from lmi4vet.text import fold
 
 EU27: tuple[str, ...] = (
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT",
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "EL", "HR", "HU", "IE", "IT", "LT",
     "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
 )
 OTHER_EUROPEAN: tuple[str, ...] = ("IS", "NO", "CH", "LI", "BA", "ME", "MK", "RS", "TR", "AL", "UA", "MD", "UK")
 EU_AGGREGATE = "EU27_2020"
+# Codes are Eurostat's: EL for Greece and UK for the United Kingdom, where ISO 3166 (and CLDR) say GR and GB.
+CLDR_CODES = {"EL": "GR", "UK": "GB"}
 
 # Forms CLDR does not give: short names, adjectives people type as country, Eurostat's EL for Greece.
 _EXTRA_FORMS: dict[str, tuple[str, ...]] = {
@@ -23,7 +25,7 @@ _EXTRA_FORMS: dict[str, tuple[str, ...]] = {
                    "european union", "europaische union", "europa", "europe", "eu-weit", "europaweit"),
     "CZ": ("czech republic", "czech", "republica ceha", "republique tcheque", "republica checa", "tschechien"),
     "NL": ("holland", "the netherlands", "olanda", "pays bas", "hollande", "holanda"),
-    "GR": ("el", "grecia", "grece"),
+    "EL": ("gr", "grecia", "grece", "greek", "griechisch"),
     "UK": ("united kingdom", "great britain", "britain", "england", "marea britanie", "regatul unit",
            "reino unido", "royaume uni", "grossbritannien", "england"),
     "DE": ("germania", "alemania", "allemagne", "deutschland", "german", "germany", "aleman", "nemtia"),
@@ -42,7 +44,7 @@ def _forms() -> dict[str, str]:
     for lang in SUPPORTED_LANGUAGES:
         territories = Locale.parse(lang).territories
         for code in codes:
-            cldr = "GB" if code == "UK" else code
+            cldr = CLDR_CODES.get(code, code)
             if cldr in territories:
                 table[fold(territories[cldr]).replace("-", " ")] = code
     for code in codes:

@@ -128,6 +128,9 @@ def language_autonym(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def country_name(iso2: str, lang: str) -> str:
-    """The country's name in ``lang`` from CLDR ("RO" -> "Rumänien" in German)."""
-    return _locale(lang).territories.get(iso2.upper(), iso2.upper())
+def country_name(code: str, lang: str) -> str:
+    """The name in ``lang`` of a country by its Eurostat code ("RO" -> "Rumänien", "EL" -> "Griechenland")."""
+    from lmi4vet.countries import CLDR_CODES
+
+    code = code.upper()
+    return _locale(lang).territories.get(CLDR_CODES.get(code, code), code)

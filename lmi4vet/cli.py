@@ -1,0 +1,140 @@
+"""``lmi4vet``: the project's command line (database and imports).
+
+  lmi4vet db upgrade                 create or upgrade the schema (Alembic)
+  lmi4vet db init                    upgrade, then load the default dataset if it changed
+  lmi4vet import eurostat FILE...    Eurostat bulk TSV or SDMX-CSV files
+  lmi4vet import esco PATH...        ESCO CSV package folders or files (any language, several merge)
+  lmi4vet import defaults [--force]  the embedded default dataset (data/defaults)
+
+The database is ``DATABASE_URL`` (default: SQLite under var/). Each import is one transaction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from lmi4vet.db.engine import database_url, make_engine, session_scope, upgrade
+from lmi4vet.db.models import ImportRun
+from lmi4vet.importers.defaults import KIND as DEFAULTS_KIND
+from lmi4vet.importers.defaults import fingerprint, load_defaults, loaded_fingerprint
+from lmi4vet.importers.esco import import_esco
+from lmi4vet.importers.eurostat import import_eurostat
+from lmi4vet.importers.report import ImportError_, ImportReport
+
+logger = logging.getLogger(__name__)
+MAX_PROBLEMS_SHOWN = 50
+
+
+def run_import(engine: Engine, kind: str, source: str, work: Callable[[Session], ImportReport]) -> ImportReport:
+    """Run ``work`` in one transaction and log the run (also when it fails) in ``import_runs``."""
+    started = datetime.utcnow()
+    try:
+        with session_scope(engine) as session:
+            report = work(session)
+            session.add(ImportRun(kind=kind, source=source[:500], started_at=started, finished_at=datetime.utcnow(),
+                                  status="ok", rows_ok=report.rows_ok, rows_bad=report.rows_bad,
+                                  message=report.summary()[:2000]))
+        return report
+    except (ImportError_, SQLAlchemyError) as exc:
+        with session_scope(engine) as session:
+            session.add(ImportRun(kind=kind, source=source[:500], started_at=started,
+                                  finished_at=datetime.utcnow(), status="failed", message=str(exc)[:2000]))
+        raise
+
+
+def prepare_database(url: str | None = None, force: bool = False, quiet: bool = False) -> str:
+    """Upgrade the schema and (re)load the default dataset when it changed; return the URL."""
+    url = url or database_url()
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        current = fingerprint()
+        with session_scope(engine) as session:
+            loaded = loaded_fingerprint(session)
+        if force or loaded != current:
+            if not quiet:
+                print("==> Loading the default dataset (Eurostat figures, occupations, skills)", flush=True)
+            report = run_import(engine, DEFAULTS_KIND, current, load_defaults)
+            if not quiet:
+                print(f"    {report.summary()}", flush=True)
+        elif not quiet:
+            print("==> Default dataset up to date", flush=True)
+    finally:
+        engine.dispose()
+    return url
+
+
+def _print_report(report: ImportReport) -> None:
+    print(report.summary())
+    for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
+        print(f"  rejected {problem}")
+    if report.rows_bad > MAX_PROBLEMS_SHOWN:
+        print(f"  ... and {report.rows_bad - MAX_PROBLEMS_SHOWN} more")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lmi4vet", description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser.add_argument("--database-url", default=None, help="overrides DATABASE_URL")
+    sub = parser.add_subparsers(dest="command", required=True)
+    db = sub.add_parser("db").add_subparsers(dest="action", required=True)
+    db.add_parser("upgrade")
+    init = db.add_parser("init")
+    init.add_argument("--force", action="store_true", help="reload the defaults even if unchanged")
+    imp = sub.add_parser("import").add_subparsers(dest="source", required=True)
+    eurostat = imp.add_parser("eurostat")
+    eurostat.add_argument("files", nargs="+", type=Path)
+    eurostat.add_argument("--dataset", help="dataset code when the file name does not say it (une_rt_a)")
+    eurostat.add_argument("--extracted", type=date.fromisoformat, help="extraction date, YYYY-MM-DD")
+    eurostat.add_argument("--title", default="")
+    eurostat.add_argument("--url", default="")
+    esco = imp.add_parser("esco")
+    esco.add_argument("paths", nargs="+", type=Path)
+    esco.add_argument("--version", default="", help="ESCO version, e.g. v1.2.0")
+    defaults = imp.add_parser("defaults")
+    defaults.add_argument("--force", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+
+    url = args.database_url or database_url()
+    try:
+        if args.command == "db":
+            if args.action == "upgrade":
+                upgrade(url)
+                print("schema up to date")
+            else:
+                prepare_database(url, force=args.force)
+            return 0
+        if args.source == "defaults":
+            prepare_database(url, force=args.force)
+            return 0
+        upgrade(url)
+        engine = make_engine(url)
+        if args.source == "eurostat":
+            for path in args.files:
+                _print_report(run_import(engine, "eurostat", str(path), lambda s, p=path: import_eurostat(
+                    s, p, dataset=args.dataset, extracted_on=args.extracted, title=args.title, url=args.url,
+                    show_progress=sys.stderr.isatty())))
+        else:
+            _print_report(run_import(engine, "esco", " ".join(map(str, args.paths)), lambda s: import_esco(
+                s, args.paths, version=args.version, show_progress=sys.stderr.isatty())))
+        return 0
+    except ImportError_ as exc:
+        print(f"import rejected, database unchanged: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(f"database error ({url.split('@')[-1]}): {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""Tables of our own database. Changing them needs an Alembic migration (``lmi4vet/db/migrations``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+class Dataset(Base):
+    """One source release: a Eurostat dataset, the ESCO classification, a shortage report."""
+
+    __tablename__ = "datasets"
+    id = Column(Integer, primary_key=True)
+    code = Column(String(64), nullable=False, unique=True)  # une_rt_a, esco, eures_shortages_2023...
+    title = Column(String(300), nullable=False, default="")
+    source_name = Column(String(120), nullable=False)  # "Eurostat", "ESCO (European Commission)"...
+    url = Column(String(500), nullable=False, default="")
+    licence = Column(String(300), nullable=False, default="")
+    extracted_on = Column(Date, nullable=True)
+    version = Column(String(32), nullable=False, default="")
+    file_name = Column(String(300), nullable=False, default="")
+    imported_at = Column(DateTime, nullable=False, server_default=func.now())
+    facts = relationship("Fact", back_populates="dataset", cascade="all, delete-orphan", passive_deletes=True)
+
+
+class Fact(Base):
+    """One figure: an indicator's value for a place and period, with its flags and provenance."""
+
+    __tablename__ = "facts"
+    id = Column(Integer, primary_key=True)
+    dataset_id = Column(Integer, ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False)
+    indicator = Column(String(48), nullable=False)
+    geo = Column(String(16), nullable=False)
+    period = Column(String(16), nullable=False)  # 2024, 2024-Q4, 2025-S1
+    year = Column(Integer, nullable=False)
+    value = Column(Float, nullable=True)  # None: Eurostat ':' (not available)
+    unit = Column(String(32), nullable=False)
+    flags = Column(String(16), nullable=False, default="")
+    secondary = Column(Boolean, nullable=False, default=False)  # transcribed from a secondary source
+    note = Column(Text, nullable=True)
+    dataset = relationship("Dataset", back_populates="facts")
+    __table_args__ = (
+        UniqueConstraint("indicator", "geo", "period", "dataset_id", name="uq_fact"),
+        Index("ix_fact_lookup", "indicator", "geo", "year"),
+    )
+
+
+class IscoGroup(Base):
+    """An ISCO-08 group (1 to 4 digits)."""
+
+    __tablename__ = "isco_groups"
+    code = Column(String(4), primary_key=True)
+    uri = Column(String(255), nullable=False, default="")
+
+
+class IscoGroupLabel(Base):
+    __tablename__ = "isco_group_labels"
+    id = Column(Integer, primary_key=True)
+    code = Column(String(4), ForeignKey("isco_groups.code", ondelete="CASCADE"), nullable=False)
+    lang = Column(String(5), nullable=False)
+    label = Column(String(500), nullable=False)
+    __table_args__ = (UniqueConstraint("code", "lang", name="uq_isco_label"),)
+
+
+class Occupation(Base):
+    """An ESCO occupation."""
+
+    __tablename__ = "occupations"
+    uri = Column(String(255), primary_key=True)
+    isco_code = Column(String(4), nullable=False, default="", index=True)
+    esco_code = Column(String(32), nullable=False, default="")
+    sector = Column(String(40), nullable=True)
+    origin = Column(String(16), nullable=False, default="esco")  # esco | curated
+    labels = relationship("OccupationLabel", cascade="all, delete-orphan", passive_deletes=True)
+
+
+class OccupationLabel(Base):
+    """A name of an occupation in one language: preferred, ESCO alternative/hidden, or our synonym."""
+
+    __tablename__ = "occupation_labels"
+    id = Column(Integer, primary_key=True)
+    occupation_uri = Column(String(255), ForeignKey("occupations.uri", ondelete="CASCADE"), nullable=False)
+    lang = Column(String(5), nullable=False)
+    kind = Column(String(12), nullable=False)  # preferred | alt | hidden | synonym
+    label = Column(String(500), nullable=False)
+    normalized = Column(String(500), nullable=False)
+    project_translation = Column(Boolean, nullable=False, default=False)
+    __table_args__ = (
+        UniqueConstraint("occupation_uri", "lang", "kind", "label", name="uq_occupation_label"),
+        Index("ix_occupation_label_search", "lang", "normalized"),
+    )
+
+
+class Skill(Base):
+    """An ESCO skill, competence or knowledge concept."""
+
+    __tablename__ = "skills"
+    uri = Column(String(255), primary_key=True)
+    skill_type = Column(String(32), nullable=False, default="")
+    reuse_level = Column(String(32), nullable=False, default="")
+
+
+class SkillLabel(Base):
+    __tablename__ = "skill_labels"
+    id = Column(Integer, primary_key=True)
+    skill_uri = Column(String(255), ForeignKey("skills.uri", ondelete="CASCADE"), nullable=False)
+    lang = Column(String(5), nullable=False)
+    kind = Column(String(12), nullable=False)  # preferred | alt
+    label = Column(String(1000), nullable=False)
+    project_translation = Column(Boolean, nullable=False, default=False)
+    __table_args__ = (UniqueConstraint("skill_uri", "lang", "kind", "label", name="uq_skill_label"),)
+
+
+class OccupationSkill(Base):
+    """ESCO's occupation-skill relation (essential or optional)."""
+
+    __tablename__ = "occupation_skills"
+    occupation_uri = Column(String(255), ForeignKey("occupations.uri", ondelete="CASCADE"), primary_key=True)
+    skill_uri = Column(String(255), ForeignKey("skills.uri", ondelete="CASCADE"), primary_key=True)
+    relation = Column(String(12), nullable=False)  # essential | optional
+
+
+class Shortage(Base):
+    """An occupation reported in shortage, EU-wide (geo EU27_2020) or in one country, by a named report."""
+
+    __tablename__ = "shortages"
+    id = Column(Integer, primary_key=True)
+    dataset_id = Column(Integer, ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False)
+    occupation_uri = Column(String(255), ForeignKey("occupations.uri", ondelete="CASCADE"), nullable=False)
+    geo = Column(String(16), nullable=False)
+    year = Column(Integer, nullable=False)
+    rank = Column(Integer, nullable=True)
+    note = Column(Text, nullable=True)
+    __table_args__ = (UniqueConstraint("dataset_id", "occupation_uri", "geo", "year", name="uq_shortage"),)
+
+
+class ImportRun(Base):
+    """A log line per import: what was read, how many rows went in, how many were rejected."""
+
+    __tablename__ = "import_runs"
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(32), nullable=False)
+    source = Column(String(500), nullable=False)
+    started_at = Column(DateTime, nullable=False, server_default=func.now())
+    finished_at = Column(DateTime, nullable=True)
+    status = Column(String(16), nullable=False, default="running")  # ok | failed
+    rows_ok = Column(Integer, nullable=False, default=0)
+    rows_bad = Column(Integer, nullable=False, default=0)
+    message = Column(Text, nullable=True)

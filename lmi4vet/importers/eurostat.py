@@ -1,0 +1,245 @@
+"""Eurostat bulk TSV and SDMX-CSV: parse observations, keep the series of our indicators, store them as facts.
+
+TSV: a header ``freq,age,unit,sex,geo\\TIME_PERIOD<TAB>2015 <TAB>2016 ...``, one row per series, cells like
+``11.3 ``, ``9.1 bu``, ``: `` (not available) or ``: c`` (confidential).
+SDMX-CSV: one observation per row with ``DATAFLOW`` (1.0) or ``STRUCTURE_ID`` (2.0), dimension columns,
+``TIME_PERIOD``, ``OBS_VALUE`` and ``OBS_FLAG``. Our curated files may add ``SECONDARY`` (1/0) and ``NOTE``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from lmi4vet.db.models import Dataset, Fact
+from lmi4vet.importers.progress import progress
+from lmi4vet.importers.report import ImportError_, ImportReport, RowProblem
+from lmi4vet.kb.indicators import BY_CODE, match
+
+EUROSTAT_LICENCE = "© European Union, 1995-2025. Reuse authorised with acknowledgement (Decision 2011/833/EU)"
+_PERIOD = re.compile(r"^(\d{4})(?:-?([QSM])?(\d{1,2}))?$")
+_FLAGS = re.compile(r"^[a-z]{1,6}$")
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One value of one series, as read from a file."""
+
+    dataset: str
+    dimensions: dict[str, str]
+    period: str
+    year: int
+    value: float | None
+    flags: str
+    line: int
+    secondary: bool = False
+    note: str | None = None
+
+    @property
+    def geo(self) -> str:
+        return self.dimensions.get("geo", "")
+
+
+def normalise_period(raw: str) -> tuple[str, int]:
+    """``"2024 "`` -> ``("2024", 2024)``, ``"2024Q4"``/``"2024-Q4"`` -> ``("2024-Q4", 2024)``, ``"2025S1"`` ->
+    ``("2025-S1", 2025)``, ``"2024M03"``/``"2024-03"`` -> ``("2024-03", 2024)``."""
+    text = raw.strip().upper()
+    found = _PERIOD.match(text)
+    if not found:
+        raise ValueError(f"unknown period {raw.strip()!r}")
+    year, kind, number = int(found.group(1)), found.group(2), found.group(3)
+    if number is None:
+        return str(year), year
+    if kind in ("Q", "S"):
+        return f"{year}-{kind}{int(number)}", year
+    return f"{year}-{int(number):02d}", year
+
+
+def parse_cell(raw: str) -> tuple[float | None, str]:
+    """``"9.1 bu"`` -> ``(9.1, "bu")``, ``": c"`` -> ``(None, "c")``, ``":"`` -> ``(None, "")``."""
+    text = raw.strip()
+    if not text:
+        raise ValueError("empty cell")
+    number, _, flags = text.partition(" ")
+    flags = flags.strip()
+    if number == ":":
+        value = None
+    else:
+        if not number[-1].isdigit():  # "12.3b" without the space
+            digits = number.rstrip("abcdefghijklmnopqrstuvwxyz")
+            flags, number = number[len(digits):] + flags, digits
+        try:
+            value = float(number)
+        except ValueError:
+            raise ValueError(f"not a number: {raw.strip()!r}") from None
+    if flags and not _FLAGS.match(flags):
+        raise ValueError(f"unknown flags {flags!r}")
+    return value, flags
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportError_(path, None, f"not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise ImportError_(path, None, f"cannot read the file ({exc.strerror})") from None
+
+
+def dataset_from_name(path: Path) -> str:
+    """``une_rt_a.tsv``, ``une_rt_a__extract.tsv``, ``estat_une_rt_a.tsv`` -> ``une_rt_a``."""
+    stem = path.name.split(".")[0].lower()
+    stem = stem.removeprefix("estat_")
+    return stem.split("__")[0]
+
+
+def parse_tsv(path: Path, dataset: str | None = None,
+              problems: list[RowProblem] | None = None) -> Iterator[Observation]:
+    """Observations of a Eurostat bulk TSV file; rows with bad cells are reported in ``problems``."""
+    dataset = (dataset or dataset_from_name(path)).lower()
+    lines = _read_text(path).splitlines()
+    if not lines:
+        raise ImportError_(path, 1, "empty file")
+    header = lines[0].split("\t")
+    first = header[0]
+    if "\\" not in first or "," not in first.split("\\")[0] + ",":
+        raise ImportError_(path, 1, "not a Eurostat TSV header (expected 'dim1,dim2,...,geo\\TIME_PERIOD')")
+    dims = [d.strip().lower() for d in first.split("\\")[0].split(",")]
+    try:
+        periods = [normalise_period(p) for p in header[1:]]
+    except ValueError as exc:
+        raise ImportError_(path, 1, str(exc)) from None
+    if not periods:
+        raise ImportError_(path, 1, "no period columns")
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        cells = line.split("\t")
+        if len(cells) != len(header):
+            raise ImportError_(path, number, f"{len(cells)} columns where the header has {len(header)}")
+        keys = [k.strip() for k in cells[0].split(",")]
+        if len(keys) != len(dims):
+            raise ImportError_(path, number, f"{len(keys)} dimension values for {len(dims)} dimensions")
+        dimensions = dict(zip(dims, keys, strict=True))
+        for (period, year), cell in zip(periods, cells[1:], strict=True):
+            try:
+                value, flags = parse_cell(cell)
+            except ValueError as exc:
+                if problems is not None:
+                    problems.append(RowProblem(str(path), number, f"{dimensions.get('geo', '?')} {period}: {exc}"))
+                continue
+            yield Observation(dataset, dimensions, period, year, value, flags, number)
+
+
+_SDMX_FIXED = {"dataflow", "structure", "structure_id", "action", "last update", "time_period", "obs_value",
+               "obs_flag", "conf_status", "secondary", "note", "obs_status"}
+
+
+def parse_sdmx_csv(path: Path, dataset: str | None = None,
+                   problems: list[RowProblem] | None = None) -> Iterator[Observation]:
+    """Observations of an SDMX-CSV file (1.0 or 2.0)."""
+    reader = csv.reader(io.StringIO(_read_text(path), newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise ImportError_(path, 1, "empty file") from None
+    lowered = [h.lower() for h in header]
+    for required in ("time_period", "obs_value"):
+        if required not in lowered:
+            raise ImportError_(path, 1, f"not SDMX-CSV: no {required.upper()} column")
+    index = {name: lowered.index(name) for name in lowered}
+    flow_column = next((index[c] for c in ("dataflow", "structure_id") if c in index), None)
+    dims = [(name, i) for i, name in enumerate(lowered) if name not in _SDMX_FIXED]
+    for row in reader:
+        number = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise ImportError_(path, number, f"{len(row)} columns where the header has {len(header)}")
+        flow = row[flow_column] if flow_column is not None else ""
+        # "ESTAT:UNE_RT_A(1.0)" -> une_rt_a
+        code = (dataset or flow.split(":")[-1].split("(")[0] or dataset_from_name(path)).lower()
+        dimensions = {name: row[i].strip() for name, i in dims}
+        try:
+            period, year = normalise_period(row[index["time_period"]])
+            raw_value = row[index["obs_value"]].strip()
+            value = float(raw_value) if raw_value not in ("", ":") else None
+            flags = row[index["obs_flag"]].strip() if "obs_flag" in index else ""
+            if flags and not _FLAGS.match(flags):
+                raise ValueError(f"unknown flags {flags!r}")
+            secondary = row[index["secondary"]].strip().lower() in {"1", "true", "yes"} if "secondary" in index \
+                else False
+        except ValueError as exc:
+            if problems is not None:
+                problems.append(RowProblem(str(path), number, str(exc)))
+            continue
+        note = row[index["note"]].strip() or None if "note" in index else None
+        yield Observation(code, dimensions, period, year, value, flags, number, secondary, note)
+
+
+def sniff_format(path: Path) -> str:
+    """``"tsv"`` or ``"sdmx-csv"`` from the file's first line."""
+    with path.open(encoding="utf-8-sig", errors="replace") as handle:
+        first = handle.readline()
+    if "\t" in first and "\\" in first.split("\t")[0]:
+        return "tsv"
+    if "TIME_PERIOD" in first.upper() and "OBS_VALUE" in first.upper():
+        return "sdmx-csv"
+    raise ImportError_(path, 1, "neither a Eurostat TSV nor an SDMX-CSV file")
+
+
+def import_eurostat(
+    session: Session,
+    path: Path,
+    *,
+    dataset: str | None = None,
+    title: str = "",
+    url: str = "",
+    extracted_on: date | None = None,
+    licence: str = EUROSTAT_LICENCE,
+    source_name: str = "Eurostat",
+    show_progress: bool = False,
+) -> ImportReport:
+    """Import one Eurostat file into ``session`` (the caller's transaction); replaces that dataset's facts."""
+    path = Path(path)
+    report = ImportReport("eurostat", str(path))
+    parser = parse_tsv if sniff_format(path) == "tsv" else parse_sdmx_csv
+    rows: dict[tuple[str, str, str], dict] = {}
+    codes: set[str] = set()
+    for obs in progress(parser(path, dataset, report.problems), f"reading {path.name}", show_progress):
+        indicator = match(obs.dataset, obs.dimensions)
+        if indicator is None or not obs.geo:
+            report.rows_skipped += 1
+            continue
+        codes.add(obs.dataset)
+        rows[(indicator.code, obs.geo, obs.period)] = {
+            "indicator": indicator.code, "geo": obs.geo.upper(), "period": obs.period, "year": obs.year,
+            "value": obs.value, "unit": BY_CODE[indicator.code].unit, "flags": obs.flags,
+            "secondary": obs.secondary, "note": obs.note,
+        }
+    if not rows:
+        raise ImportError_(path, None, "no series of a known indicator in this file "
+                                       f"(known datasets: {', '.join(sorted({i.dataset for i in BY_CODE.values()}))})")
+    if len(codes) > 1:
+        raise ImportError_(path, None, f"one dataset per file, found {sorted(codes)}")
+    code = codes.pop()
+    record = session.execute(select(Dataset).where(Dataset.code == code)).scalar_one_or_none()
+    if record is None:
+        record = Dataset(code=code, source_name=source_name)
+        session.add(record)
+    record.title, record.url, record.licence = title or record.title or code, url, licence
+    record.source_name, record.extracted_on, record.file_name = source_name, extracted_on, path.name
+    session.flush()
+    session.execute(delete(Fact).where(Fact.dataset_id == record.id))
+    session.execute(Fact.__table__.insert(), [{**row, "dataset_id": record.id} for row in rows.values()])
+    report.rows_ok = len(rows)
+    report.details["series values"] = len(rows)
+    return report

@@ -1,0 +1,1 @@
+"""The knowledge base: indicator definitions and the queries the actions ask (figures, occupations, skills)."""
