@@ -16,6 +16,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
 
 from lmi4vet.i18n import t
 from lmi4vet.language import decide_language
@@ -92,6 +93,9 @@ class LocalizedAction(Action, ABC):
         reply = Reply(dispatcher, decision.language)
         try:
             events.extend(await self.respond(reply, tracker, domain) or [])
+        except SQLAlchemyError:
+            logger.exception("database unavailable in %s for sender %s", self.name(), _short_id(tracker.sender_id))
+            reply.say("errors.database")
         except Exception:
             logger.exception("action %s failed for sender %s", self.name(), _short_id(tracker.sender_id))
             reply.say("errors.generic")

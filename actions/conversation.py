@@ -129,9 +129,6 @@ class ActionFeaturePending(LocalizedAction):
     """Menu entries not built yet say so honestly, and offer the menu."""
 
     _KEYS: ClassVar[dict[str, str]] = {
-        "ask_indicator": "pending.indicators",
-        "ask_in_demand_occupations": "pending.in_demand",
-        "ask_occupation_skills": "pending.skills",
         "ask_guide": "pending.guide",
         "start_course": "pending.course",
     }

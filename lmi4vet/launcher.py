@@ -19,7 +19,9 @@ from typing import Any
 
 import requests
 import yaml
+from sqlalchemy.exc import SQLAlchemyError
 
+from lmi4vet.importers.report import ImportError_
 from lmi4vet.settings import PROJECT_ROOT, Settings
 from lmi4vet.training import ensure_model, rasa_env
 
@@ -103,8 +105,11 @@ def _stop(processes: list[subprocess.Popen], grace: float = 15.0) -> None:
 
 @contextmanager
 def servers(settings: Settings, model: Path, log_dir: Path | None = None) -> Iterator[None]:
-    """Run the action server and the Rasa server until the block ends."""
+    """Prepare our database, then run the action server and the Rasa server until the block ends."""
+    from lmi4vet.cli import prepare_database
+
     settings.var_dir.mkdir(parents=True, exist_ok=True)
+    prepare_database()
     run_dir = settings.var_dir / "run"
     endpoints = write_endpoints(settings, run_dir)
     env = rasa_env()
@@ -169,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
                 signal.pause()
     except KeyboardInterrupt:
         print("\n==> Stopped.", flush=True)
-    except (StartupError, subprocess.CalledProcessError) as exc:
+    except (StartupError, subprocess.CalledProcessError, SQLAlchemyError, ImportError_) as exc:
         print(f"==> Could not start: {exc}", file=sys.stderr, flush=True)
         if args.mode == "run":
             print(f"    Server logs: {settings.var_dir / 'logs'}", file=sys.stderr)

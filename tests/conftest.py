@@ -43,3 +43,22 @@ def make_tracker(
 @pytest.fixture
 def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
+
+
+@pytest.fixture(scope="session")
+def kb_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite database with the schema and the embedded default dataset, used by the actions under test."""
+    from lmi4vet.cli import prepare_database
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('kb') / 'lmi4vet.db'}"
+    prepare_database(url, quiet=True)
+    os.environ["DATABASE_URL"] = url
+    return url
+
+
+@pytest.fixture
+def kb_session(kb_url: str):
+    from lmi4vet.db.engine import session_scope, shared_engine
+
+    with session_scope(shared_engine(kb_url)) as session:
+        yield session

@@ -18,7 +18,7 @@ class RowProblem:
         return f"{self.file}:{self.line}: {self.reason}"
 
 
-class ImportError_(Exception):  # noqa: N801 - avoids shadowing the builtin ImportError
+class ImportError_(Exception):
     """A file that cannot be imported at all (wrong format, unreadable); nothing was written."""
 
     def __init__(self, file: Path | str, line: int | None, reason: str) -> None:

@@ -30,11 +30,13 @@ from lmi4vet.text import fold
 # Longest first; a suffix is removed only when at least four letters remain.
 _SUFFIXES = ("innen", "ului", "elor", "rice", "euse", "eses", "ii", "in", "es", "ul", "ei", "s", "e", "a", "i", "x")
 _FILLER = frozenset(
-    "a an the of for to do does need needs what which skills skill competences competence job jobs work as "
-    "un una el la los las de del para que qué cuales habilidades competencias necesita trabajo "
-    "o al ce cu de pentru competente abilitati are nevoie unui unei meseria meserie "
-    "le la les des du pour quelles quels competences faut il metier "
-    "ein eine einen der die das für welche braucht brauche skills kompetenzen fähigkeiten beruf als".split()
+    " ".join((
+        "a an the of for to do does need needs what which skills skill competences competence job jobs work as",
+        "un una el la los las de del para que qué cuales habilidades competencias necesita trabajo",
+        "o al ce cu pentru competente abilitati are nevoie unui unei meseria meserie",
+        "le les des du pour quelles quels competences faut il metier",
+        "ein eine einen der die das für welche braucht brauche kompetenzen fähigkeiten beruf als",
+    )).split()
 )
 DIRECT = 88.0
 CANDIDATE = 62.0

@@ -66,7 +66,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     var_dir = tmp_path_factory.mktemp("var")
     rasa_port, action_port = free_port(), free_port()
     env = dict(os.environ, RASA_PORT=str(rasa_port), ACTION_PORT=str(action_port),
-               LMI4VET_VAR_DIR=str(var_dir), TRACKER_STORE_URL="", LOCK_STORE_URL="")
+               LMI4VET_VAR_DIR=str(var_dir), TRACKER_STORE_URL="", LOCK_STORE_URL="", DATABASE_URL="")
     log = (var_dir / "serve.log").open("wb")
     process = subprocess.Popen([sys.executable, "-m", "lmi4vet.launcher", "serve"], cwd=PROJECT_ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT)

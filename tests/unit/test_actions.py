@@ -99,8 +99,7 @@ def test_fallback_is_polite_and_offers_the_menu(intent: str, lang: str, dispatch
 
 @pytest.mark.parametrize(
     ("intent", "key"),
-    [("ask_indicator", "pending.indicators"), ("ask_in_demand_occupations", "pending.in_demand"),
-     ("ask_occupation_skills", "pending.skills"), ("ask_guide", "pending.guide"), ("start_course", "pending.course")],
+    [("ask_guide", "pending.guide"), ("start_course", "pending.course")],
 )
 def test_features_not_built_yet_say_so(intent: str, key: str, dispatcher) -> None:
     run(ActionFeaturePending(), dispatcher, make_tracker(f"/{intent}", intent=intent, slots={"language": "ro"}))

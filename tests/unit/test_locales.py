@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from lmi4vet import SUPPORTED_LANGUAGES
@@ -44,7 +46,7 @@ def test_sentences_are_written_in_their_language(lang: str) -> None:
     """No English (or other language) left behind: each sentence of 5+ words detects as the file's language."""
     wrong = {}
     for key, text in catalog(lang).items():
-        found = detect(text)
+        found = detect(re.sub(r"\{\w+\}", " ", text))
         if found.words >= 5 and found.language != lang:
             wrong[key] = found.language
     assert not wrong, f"{lang}: strings detected as another language: {wrong}"
@@ -61,3 +63,35 @@ def test_yaml_booleans_as_keys_are_rejected(tmp_path) -> None:
     broken.write_text("forget:\n  yes: Ja\n", encoding="utf-8")
     with pytest.raises(ValueError, match="not a string"):
         load_catalog_file(broken)
+
+
+KEY_USE = re.compile(
+    r"""(?:\.text|\.say|\bt|say_with_menu)\(\s*(?:[\w.]+,\s*)?f?["']([a-z_]+(?:\.[a-z_0-9{}]+)+)["']""")
+KEY_LITERAL = re.compile(r"""\(\s*["']((?:menu|pending|figures|skills|in_demand)\.[a-z_0-9]+)["']""")
+
+
+def test_every_key_used_in_the_code_exists() -> None:
+    """Keys named in actions/, bot/ and lmi4vet/ exist (f-string keys are checked for each indicator and flag)."""
+    from lmi4vet.kb.indicators import BY_CODE
+    from lmi4vet.settings import PROJECT_ROOT
+
+    english = catalog(REFERENCE)
+    used: set[str] = set()
+    for folder in ("actions", "bot", "lmi4vet"):
+        for path in (PROJECT_ROOT / folder).rglob("*.py"):
+            if "db" in path.relative_to(PROJECT_ROOT).parts:
+                continue  # table names such as "skills.uri" are not locale keys
+            source = path.read_text(encoding="utf-8")
+            used |= set(KEY_USE.findall(source)) | set(KEY_LITERAL.findall(source))
+    expanded = set()
+    for key in used:
+        if "{" in key:
+            prefix = key.split("{")[0]
+            expanded |= {k for k in english if k.startswith(prefix)}
+            assert any(k.startswith(prefix) for k in english), key
+        else:
+            expanded.add(key)
+    assert {f"indicators.{code}" for code in BY_CODE} <= set(english)
+    missing = sorted(k for k in expanded if k not in english)
+    assert not missing, f"keys used in the code but missing from locales/en.yml: {missing}"
+    assert len(expanded) > 40

@@ -1,13 +1,12 @@
 """initial schema: datasets, facts, ESCO occupations and skills, shortages, import runs
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 18:44:02.761912
 """
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0001'
 down_revision = None

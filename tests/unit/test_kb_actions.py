@@ -1,0 +1,217 @@
+"""Figures, jobs in demand and skills through the actions, on the embedded default dataset, in every language.
+
+Expected figures are those of Eurostat's une_rt_a and earn_mw_cur as curated in data/defaults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.figures import ActionIndicator
+from actions.occupations import ActionInDemand, ActionOccupationSkills
+from lmi4vet import SUPPORTED_LANGUAGES
+from lmi4vet.i18n import t
+from tests.conftest import make_tracker
+
+NBSP = "\xa0"
+WELDER = "http://data.europa.eu/esco/occupation/7aedaa07-3884-4c5b-88f9-80997b2aa54b"
+
+
+def run(action: Any, tracker: Any) -> tuple[list[dict], list[dict]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    return dispatcher.messages, events
+
+
+def ents(**values: str) -> list[dict[str, str]]:
+    return [{"entity": name, "value": value} for name, value in values.items()]
+
+
+ROMANIA_2025 = {  # une_rt_a, Y15-74: RO 2025 6.1, 2024 5.4; EU27_2020 2025 6.0
+    "en": ("Unemployment rate (ages 15-74), Romania, 2025: 6.1%", "EU-27 for 2025: 6.0%", "2024: 5.4% (up 0.7 points)"),
+    "es": (f"Tasa de paro (15-74 años), Rumanía, 2025: 6,1{NBSP}%", f"UE-27 en 2025: 6,0{NBSP}%",
+           f"2024: 5,4{NBSP}% (sube 0,7 puntos)"),
+    "ro": (f"Rata șomajului (15-74 de ani), România, 2025: 6,1{NBSP}%", f"UE-27 pentru 2025: 6,0{NBSP}%",
+           f"2024: 5,4{NBSP}% (în creștere cu 0,7 puncte)"),
+    "fr": (f"Taux de chômage (15-74 ans), Roumanie, 2025 : 6,1{NBSP}%", f"UE-27 pour 2025 : 6,0{NBSP}%",
+           f"2024 : 5,4{NBSP}% (en hausse de 0,7 point(s))"),
+    "de": (f"Arbeitslosenquote (15-74 Jahre), Rumänien, 2025: 6,1{NBSP}%", f"EU-27 für 2025: 6,0{NBSP}%",
+           f"2024: 5,4{NBSP}% (plus 0,7 Prozentpunkte)"),
+}
+QUESTIONS = {"en": ("unemployment", "Romania"), "es": ("paro", "Rumanía"), "ro": ("somajul", "romania"),
+             "fr": ("chômage", "Roumanie"), "de": ("Arbeitslosigkeit", "Rumänien")}
+
+
+@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+def test_latest_figure_with_comparisons_and_source(kb_url, lang: str) -> None:
+    indicator, country = QUESTIONS[lang]
+    tracker = make_tracker(f"{indicator} {country}", intent="ask_indicator",
+                           entities=ents(indicator=indicator, country=country), slots={"language": lang})
+    messages, events = run(ActionIndicator(), tracker)
+    lines = messages[0]["text"].split("\n")
+    assert lines[:3] == list(ROMANIA_2025[lang])
+    assert lines[3] == t(lang, "figures.source", source="Eurostat", dataset="une_rt_a",
+                         title="Unemployment by sex and age - annual data")
+    assert SlotSet("indicator", "unemployment_rate") in events and SlotSet("country", "RO") in events
+
+
+def test_specific_year_and_flags(kb_url) -> None:
+    tracker = make_tracker("youth unemployment Spain 2024", intent="ask_indicator",
+                           entities=ents(indicator="youth unemployment", country="Spain", year="2024"),
+                           slots={"language": "en"})
+    messages, _ = run(ActionIndicator(), tracker)
+    text = messages[0]["text"]
+    assert text.startswith("Youth unemployment rate (ages 15-24), Spain, 2024: 26.5%\nEU-27 for 2024: 15.0%\n"
+                           "2023: 28.7% (down 2.2 points)")
+    assert "Eurostat flags: d = definition differs." in text
+
+
+def test_follow_ups_reuse_the_previous_question(kb_url) -> None:
+    slots = {"language": "en", "indicator": "unemployment_rate", "country": "RO", "last_topic": "indicator"}
+    germany, events = run(ActionIndicator(), make_tracker("and in Germany?", intent="ask_indicator",
+                                                          entities=ents(country="Germany"), slots=slots))
+    assert germany[0]["text"].startswith("Unemployment rate (ages 15-74), Germany, 2025: 3.8%")
+    young, _ = run(ActionIndicator(), make_tracker("and for young people?", intent="ask_indicator",
+                                                   entities=ents(indicator="young people"), slots=slots))
+    assert young[0]["text"].startswith("Youth unemployment rate (ages 15-24), Romania, 2025:")
+    year, events = run(ActionIndicator(), make_tracker("what about 2020?", intent="ask_indicator",
+                                                       entities=ents(year="2020"), slots=slots))
+    assert year[0]["text"].startswith("Unemployment rate (ages 15-74), Romania, 2020: 6.1%")
+    assert SlotSet("year", "2020") in events
+
+
+def test_missing_year_offers_the_nearest_without_inventing(kb_url) -> None:
+    tracker = make_tracker("unemployment romania 2010", intent="ask_indicator",
+                           entities=ents(indicator="unemployment", country="romania", year="2010"),
+                           slots={"language": "en"})
+    messages, _ = run(ActionIndicator(), tracker)
+    assert messages[0]["text"] == t("en", "figures.missing_year", indicator="Unemployment rate (ages 15-74)",
+                                    place="Romania", year="2010", nearest="2015")
+    assert messages[0]["buttons"] == [{"title": "2015", "payload": '/ask_indicator{"year":"2015"}'}]
+
+
+def test_minimum_wage_in_euros_per_month(kb_url) -> None:
+    tracker = make_tracker("salariul minim romania", intent="ask_indicator",
+                           entities=ents(indicator="salariul minim", country="romania"), slots={"language": "ro"})
+    messages, _ = run(ActionIndicator(), tracker)
+    assert messages[0]["text"].startswith(f"Salariul minim lunar, România, ianuarie 2025: 814,00{NBSP}EUR pe lună\n"
+                                          f"UE-27 pentru ianuarie 2025:") is False
+    assert messages[0]["text"].split("\n")[:2] == [
+        f"Salariul minim lunar, România, ianuarie 2025: 814,00{NBSP}EUR pe lună",
+        "Sursa: Eurostat, setul de date earn_mw_cur (Monthly minimum wages - bi-annual data (1 January 2025)).",
+    ]
+
+
+def test_secondary_sources_are_marked(kb_url) -> None:
+    tracker = make_tracker("NEET rate italy", intent="ask_indicator", entities=ents(indicator="NEET rate",
+                                                                                    country="italy"),
+                           slots={"language": "en"})
+    messages, _ = run(ActionIndicator(), tracker)
+    text = messages[0]["text"]
+    assert "Italy, 2024: 15.2%" in text
+    assert "transcribed from a secondary source" in text
+
+
+def test_unknown_country_gets_suggestions(kb_url) -> None:
+    tracker = make_tracker("chômage en Atlantide", intent="ask_indicator",
+                           entities=ents(indicator="chômage", country="Atlantide"), slots={"language": "fr"})
+    messages, _ = run(ActionIndicator(), tracker)
+    assert messages[0]["text"] == t("fr", "figures.unknown_country", name="Atlantide")
+    assert [b["title"] for b in messages[0]["buttons"]] == ["Roumanie", "Espagne", "Allemagne", "France", "Italie",
+                                                            "UE-27"]
+
+
+def test_no_indicator_asks_which_one(kb_url) -> None:
+    messages, _ = run(ActionIndicator(), make_tracker("/ask_indicator", intent="ask_indicator",
+                                                           slots={"language": "de"}))
+    assert messages[0]["text"] == t("de", "figures.which_indicator", place="EU-27")
+    assert len(messages[0]["buttons"]) == 6
+
+
+@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+def test_jobs_in_demand_with_source_and_year(kb_url, lang: str) -> None:
+    messages, _ = run(ActionInDemand(), make_tracker("jobs in demand", intent="ask_in_demand_occupations",
+                                                          slots={"language": lang}))
+    text = messages[0]["text"]
+    assert "2023" in text and "EURES Report on labour shortages and surpluses 2023" in text
+    assert text.count("• ") == 6
+    assert all(b["payload"].startswith('/ask_occupation_skills{"occupation_id":"') for b in messages[0]["buttons"])
+
+
+def test_jobs_in_demand_for_a_country_without_a_list(kb_url) -> None:
+    messages, _ = run(ActionInDemand(), make_tracker("jobs in demand in the Netherlands",
+                                                     intent="ask_in_demand_occupations",
+                                                     entities=ents(country="Netherlands"), slots={"language": "en"}))
+    text = messages[0]["text"]
+    assert text.startswith(t("en", "in_demand.no_country_list", place="Netherlands"))
+    assert "Job vacancy rate, Netherlands, Q4 2024: 4.1%" in text
+
+
+WELDER_QUERIES = {"en": ("what skills does a welder need", "welder"),
+                  "es": ("qué competencias piden a los soldadores", "soldadores"),
+                  "ro": ("ce competente trebuie sa aiba sudorii", "sudorii"),
+                  "fr": ("quelles compétences pour une soudeuse", "soudeuse"),
+                  "de": ("was muss eine Schweisserin können", "Schweisserin")}
+
+
+@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+def test_skills_for_a_welder_in_every_language(kb_url, lang: str) -> None:
+    text, occupation = WELDER_QUERIES[lang]
+    tracker = make_tracker(text, intent="ask_occupation_skills", entities=ents(occupation=occupation),
+                           slots={"language": lang})
+    messages, events = run(ActionOccupationSkills(), tracker)
+    text = messages[0]["text"]
+    lines = text.split("\n")
+    assert lines[1].startswith("1. ") and lines[10].startswith("10. ")
+    assert t(lang, "skills.page", page="1", pages="4", total="36") in text
+    assert f"https://esco.ec.europa.eu/{lang}/classification/occupation?uri={WELDER}" in text
+    assert t(lang, "skills.attribution") in text
+    assert messages[0]["buttons"][0]["payload"] == (
+        '/ask_occupation_skills{"occupation_id":"7aedaa07-3884-4c5b-88f9-80997b2aa54b","page":"2"}')
+    assert SlotSet("occupation", WELDER) in events
+
+
+def test_skill_labels_are_in_the_users_language(kb_url) -> None:
+    tracker = make_tracker("Welche Skills braucht ein Schweißer", intent="ask_occupation_skills",
+                           entities=ents(occupation="Schweißer"), slots={"language": "de"})
+    text = run(ActionOccupationSkills(), tracker)[0][0]["text"]
+    assert text.split("\n")[1] == "1. 2D-Pläne interpretieren"
+    assert t("de", "skills.project_translation", language="Deutsch") in text
+
+
+def test_more_pages_and_the_last_page(kb_url) -> None:
+    payload = ents(occupation_id="7aedaa07-3884-4c5b-88f9-80997b2aa54b", page="4")
+    messages, _ = run(ActionOccupationSkills(), make_tracker("/ask_occupation_skills", intent="ask_occupation_skills",
+                                                             entities=payload, slots={"language": "en"}))
+    text = messages[0]["text"]
+    assert "31. " in text and "36. " in text and "37. " not in text
+    assert [b["title"] for b in messages[0]["buttons"]] == [t("en", "menu.in_demand")]
+
+
+def test_ambiguous_job_offers_three_candidates(kb_url) -> None:
+    messages, _ = run(ActionOccupationSkills(), make_tracker("skills electrician", intent="ask_occupation_skills",
+                                                             entities=ents(occupation="electrician"),
+                                                             slots={"language": "en"}))
+    assert messages[0]["text"] == t("en", "skills.candidates", query="electrician") or \
+        messages[0]["text"].startswith(t("en", "skills.header", occupation="electrician"))
+
+
+def test_unknown_job(kb_url) -> None:
+    messages, _ = run(ActionOccupationSkills(), make_tracker("skills for a xqzvt", intent="ask_occupation_skills",
+                                                             entities=ents(occupation="xqzvt"),
+                                                             slots={"language": "es"}))
+    assert messages[0]["text"] == t("es", "skills.not_found", query="xqzvt")
+    assert messages[0]["buttons"]
+
+
+def test_database_down_gets_a_clear_answer(monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    tracker = make_tracker("unemployment romania", intent="ask_indicator",
+                           entities=ents(indicator="unemployment", country="romania"), slots={"language": "ro"})
+    messages, _ = run(ActionIndicator(), tracker)
+    assert messages[-1]["text"] == t("ro", "errors.database")
