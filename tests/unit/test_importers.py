@@ -1,0 +1,177 @@
+"""Importers on small hand-made files in the official formats, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from lmi4vet.cli import main as cli_main
+from lmi4vet.cli import run_import
+from lmi4vet.db.engine import make_engine, session_scope
+from lmi4vet.db.models import (
+    Dataset,
+    Fact,
+    ImportRun,
+    IscoGroupLabel,
+    Occupation,
+    OccupationLabel,
+    OccupationSkill,
+    SkillLabel,
+)
+from lmi4vet.importers.esco import import_esco, split_labels
+from lmi4vet.importers.eurostat import import_eurostat, normalise_period, parse_cell
+from lmi4vet.importers.report import ImportError_
+from lmi4vet.kb.facts import figure_answer
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+EUROSTAT = FIXTURES / "eurostat"
+ESCO = FIXTURES / "esco"
+WELDER = "http://data.europa.eu/esco/occupation/7aedaa07-3884-4c5b-88f9-80997b2aa54b"
+
+
+def counts(url: str) -> dict[str, int]:
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        result = {model.__tablename__: session.execute(select(func.count()).select_from(model)).scalar_one()
+                  for model in (Dataset, Fact, Occupation, OccupationLabel, OccupationSkill, SkillLabel)}
+    engine.dispose()
+    return result
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("11.3 ", (11.3, "")), ("26.3 b", (26.3, "b")), (": ", (None, "")),
+                                                (": c", (None, "c")), ("9.1 bu", (9.1, "bu")), ("12.3p", (12.3, "p"))])
+def test_cells(raw: str, expected) -> None:
+    assert parse_cell(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["abc", "", "1.2 BAD", "1,2"])
+def test_bad_cells(raw: str) -> None:
+    with pytest.raises(ValueError):
+        parse_cell(raw)
+
+
+def test_periods() -> None:
+    assert normalise_period("2024 ") == ("2024", 2024)
+    assert normalise_period("2024Q4") == ("2024-Q4", 2024)
+    assert normalise_period("2024-Q4") == ("2024-Q4", 2024)
+    assert normalise_period("2025S1") == ("2025-S1", 2025)
+    assert normalise_period("2024M03") == ("2024-03", 2024)
+
+
+def test_eurostat_tsv_with_flags_missing_values_and_a_bad_cell(db_url: str) -> None:
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        report = import_eurostat(session, EUROSTAT / "une_rt_a.tsv", extracted_on=date(2026, 9, 29))
+    assert report.rows_ok == 27  # 7 known series x 4 periods, minus the rejected cell
+    assert [str(p) for p in report.problems] == [f"{EUROSTAT / 'une_rt_a.tsv'}:9: BG 2022: not a number: 'abc'"]
+    assert report.rows_skipped == 4  # Y25-74 is not one of our indicators
+    with session_scope(engine) as session:
+        ro = figure_answer(session, "unemployment_rate", "RO")
+        assert (ro.figure.period, ro.figure.value, ro.figure.flags) == ("2024", 5.4, "p")
+        assert ro.eu.value == 5.9 and ro.previous.value == 5.6
+        youth = figure_answer(session, "youth_unemployment_rate", "RO", 2024)
+        assert (youth.figure.value, youth.figure.flags) == (26.3, "b")
+        malta = figure_answer(session, "unemployment_rate", "MT", 2023)
+        assert malta.figure is None and malta.nearest_year == 2024 and malta.available_years == [2022, 2024]
+        dataset = session.execute(select(Dataset).where(Dataset.code == "une_rt_a")).scalar_one()
+        assert dataset.extracted_on == date(2026, 9, 29) and "2011/833/EU" in dataset.licence
+    engine.dispose()
+
+
+def test_reimport_is_idempotent(db_url: str) -> None:
+    engine = make_engine(db_url)
+    for _ in range(2):
+        with session_scope(engine) as session:
+            import_eurostat(session, EUROSTAT / "une_rt_a.tsv")
+    engine.dispose()
+    assert counts(db_url)["facts"] == 27
+
+
+@pytest.mark.parametrize("name", ["une_rt_a__broken_columns.tsv", "une_rt_a__not_eurostat.tsv"])
+def test_broken_file_leaves_the_database_unchanged(db_url: str, name: str) -> None:
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        import_eurostat(session, EUROSTAT / "une_rt_a.tsv")
+    before = counts(db_url)
+    with pytest.raises(ImportError_) as error:
+        run_import(engine, "eurostat", name, lambda s: import_eurostat(s, EUROSTAT / name))
+    assert name in str(error.value)
+    assert counts(db_url) == before
+    with session_scope(engine) as session:
+        last = session.execute(select(ImportRun).order_by(ImportRun.id.desc())).scalars().first()
+        assert last.status == "failed"
+    engine.dispose()
+
+
+def test_sdmx_csv_1_and_2(db_url: str) -> None:
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        report = import_eurostat(session, EUROSTAT / "lfsi_emp_a.csv")
+        assert report.rows_ok == 4 and report.rows_bad == 1 and report.rows_skipped == 1
+        assert "could not convert" in str(report.problems[0]) and ":7:" in str(report.problems[0])
+        import_eurostat(session, EUROSTAT / "jvs_q_nace2_sdmx2.csv")
+    with session_scope(engine) as session:
+        assert figure_answer(session, "employment_rate", "DE").figure.flags == "p"
+        assert figure_answer(session, "employment_rate", "FR").figure is None  # confidential, no value
+        vacancy = figure_answer(session, "job_vacancy_rate", "NL")
+        assert (vacancy.figure.period, vacancy.figure.value, vacancy.eu.value) == ("2024-Q4", 4.1, 2.3)
+    engine.dispose()
+
+
+def test_split_labels() -> None:
+    assert split_labels("a\nb\n\na") == ["a", "b"]
+    assert split_labels("soudeuse|soudeur") == ["soudeuse", "soudeur"]
+    assert split_labels("") == []
+
+
+def test_esco_package_with_several_languages(db_url: str) -> None:
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        report = import_esco(session, [ESCO / "v1.1", ESCO / "fr", ESCO / "v1.2"], version="v1.1.1")
+    assert [p.reason for p in report.problems] == ["not an ESCO concept URI: 'not-a-uri'",
+                                                   "unknown relationType 'mandatory'"]
+    with session_scope(engine) as session:
+        labels = {(lang, kind, label) for lang, kind, label in session.execute(
+            select(OccupationLabel.lang, OccupationLabel.kind, OccupationLabel.label)
+            .where(OccupationLabel.occupation_uri == WELDER))}
+        assert {("en", "preferred", "welder"), ("en", "alt", "welding operator"),
+                ("fr", "preferred", "soudeur/soudeuse"), ("fr", "alt", "soudeur-monteur"),
+                ("es", "preferred", "soldador/soldadora"), ("es", "alt", "soldador montador")} <= labels
+        welder = session.get(Occupation, WELDER)
+        assert (welder.isco_code, welder.esco_code) == ("7212", "7212.1")
+        relations = session.execute(select(OccupationSkill.relation).where(
+            OccupationSkill.occupation_uri == WELDER)).scalars().all()
+        assert relations == ["essential"]  # the v1.2 relations file replaced the three v1.1 relations
+        assert session.execute(select(IscoGroupLabel.label).where(IscoGroupLabel.code == "7212")).scalar_one() \
+            == "Welders and flame cutters"
+    before = counts(db_url)
+    with session_scope(engine) as session:
+        import_esco(session, [ESCO / "v1.1", ESCO / "fr", ESCO / "v1.2"])
+    assert counts(db_url) == before
+    engine.dispose()
+
+
+def test_broken_esco_files_are_rejected_whole(db_url: str) -> None:
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        import_esco(session, [ESCO / "v1.1"])
+    before = counts(db_url)
+    with pytest.raises(ImportError_, match="missing column"), session_scope(engine) as session:
+        import_esco(session, [ESCO / "broken" / "occupations_en.csv"])
+    with pytest.raises(ImportError_, match="not UTF-8"), session_scope(engine) as session:
+        import_esco(session, [ESCO / "broken" / "skills_de.csv"])
+    assert counts(db_url) == before
+    engine.dispose()
+
+
+def test_cli_reports_and_exit_codes(db_url: str, capsys) -> None:
+    assert cli_main(["--database-url", db_url, "import", "eurostat", str(EUROSTAT / "une_rt_a.tsv")]) == 0
+    out = capsys.readouterr().out
+    assert "27 rows imported, 1 rejected" in out and "une_rt_a.tsv:9: BG 2022" in out
+    assert cli_main(["--database-url", db_url, "import", "eurostat",
+                     str(EUROSTAT / "une_rt_a__broken_columns.tsv")]) == 1
+    assert "database unchanged" in capsys.readouterr().err
+    assert cli_main(["--database-url", db_url, "import", "esco", str(ESCO / "v1.1")]) == 0

@@ -1,0 +1,83 @@
+"""Imports of the real ESCO and Eurostat files in ../shared/data (skipped where that folder is absent),
+the default dataset on both databases, and the migrations up and down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from lmi4vet.cli import prepare_database
+from lmi4vet.db.engine import downgrade, make_engine, session_scope, upgrade
+from lmi4vet.db.models import OccupationLabel, OccupationSkill
+from lmi4vet.importers.esco import import_esco
+from lmi4vet.importers.eurostat import import_eurostat
+from lmi4vet.kb.facts import figure_answer
+from lmi4vet.kb.occupations import OccupationIndex, decide
+from lmi4vet.settings import PROJECT_ROOT
+
+SHARED = Path(PROJECT_ROOT.parent / "shared" / "data")
+WELDER = "http://data.europa.eu/esco/occupation/7aedaa07-3884-4c5b-88f9-80997b2aa54b"
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} not present")
+
+
+@needs_shared
+def test_real_eurostat_une_rt_a(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'real.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        report = import_eurostat(session, SHARED / "eurostat" / "une_rt_a__PC_ACT_T__Y15-24_Y15-74.tsv",
+                                 dataset="une_rt_a")
+        assert report.rows_bad == 0 and report.rows_ok == 76 * 23
+    with session_scope(engine) as session:
+        belgium = figure_answer(session, "youth_unemployment_rate", "BE", 2017)
+        assert (belgium.figure.value, belgium.figure.flags) == (19.4, "b")
+    engine.dispose()
+
+
+@needs_shared
+def test_real_esco_english_package_merged_with_french_and_spanish(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'esco.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    esco = SHARED / "esco"
+    with session_scope(engine) as session:
+        report = import_esco(session, [esco / "v1.1.1_en", esco / "v1.1.1_relations",
+                                       esco / "fr" / "api_v1.2.1_trimmed", esco / "es" / "v1.0.x_official"])
+    assert report.details["occupations_en"] == 3007 and report.details["skills_en"] == 13896
+    with session_scope(engine) as session:
+        essential = session.execute(select(func.count()).select_from(OccupationSkill).where(
+            OccupationSkill.occupation_uri == WELDER, OccupationSkill.relation == "essential")).scalar_one()
+        assert essential == 36  # as SOURCES.md says
+        french = session.execute(select(OccupationLabel.label).where(
+            OccupationLabel.occupation_uri == WELDER, OccupationLabel.lang == "fr",
+            OccupationLabel.kind == "preferred")).scalar_one()
+        assert "soudeur" in french
+        index = OccupationIndex.load(session)
+        assert decide(index.search("oxy-fuel welder", "en"))[0] == WELDER  # an ESCO alternative label
+    engine.dispose()
+
+
+def test_default_dataset_loads_on_both_databases(db_url: str) -> None:
+    prepare_database(db_url, quiet=True)
+    prepare_database(db_url, quiet=True)  # unchanged: nothing reloaded
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        answer = figure_answer(session, "unemployment_rate", "RO")
+        assert (answer.figure.period, answer.figure.value, answer.figure.dataset) == ("2025", 6.1, "une_rt_a")
+        labels = session.execute(select(func.count()).select_from(OccupationLabel).where(
+            OccupationLabel.kind == "preferred")).scalar_one()
+        assert labels == 196 * 5
+    engine.dispose()
+
+
+def test_migrations_go_down_and_up(db_url: str) -> None:
+    engine = make_engine(db_url)
+    assert "facts" in inspect(engine).get_table_names()
+    downgrade(db_url, "base")
+    assert "facts" not in inspect(engine).get_table_names()
+    upgrade(db_url)
+    assert "facts" in inspect(engine).get_table_names()
+    engine.dispose()
