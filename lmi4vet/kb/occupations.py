@@ -77,14 +77,18 @@ class OccupationIndex:
         self.keys: list[str] = []
         self.uris: list[str] = []
         self.langs: list[str] = []
+        self.by_word: dict[str, list[int]] = {}
         seen: set[tuple[str, str]] = set()
         for uri, lang, label in rows:
             key = stem(label)
             if key and (uri, key) not in seen:
                 seen.add((uri, key))
+                for word in set(key.split()):
+                    self.by_word.setdefault(word, []).append(len(self.keys))
                 self.keys.append(key)
                 self.uris.append(uri)
                 self.langs.append(lang)
+        self.vocabulary = list(self.by_word)
 
     @classmethod
     def load(cls, session: Session) -> OccupationIndex:
@@ -102,9 +106,22 @@ class OccupationIndex:
         key = stem(query)
         if not key or not self.keys:
             return []
-        found = process.extract(key, self.keys, scorer=fuzz.WRatio, limit=40, score_cutoff=CANDIDATE - 10)
+        # First the labels sharing a word (give or take a typo) with the query, then score only those.
+        candidates: set[int] = set()
+        for word in set(key.split()):
+            if len(word) < 3:
+                continue
+            for similar, _, _ in process.extract(word, self.vocabulary, scorer=fuzz.ratio, limit=25,
+                                                 score_cutoff=70):
+                candidates.update(self.by_word[similar])
+        if not candidates:
+            return []
+        pool = sorted(candidates)
+        found = process.extract(key, [self.keys[i] for i in pool], scorer=fuzz.WRatio, limit=40,
+                                score_cutoff=CANDIDATE - 10)
         best: dict[str, float] = {}
-        for _, score, index in found:
+        for _, score, position in found:
+            index = pool[position]
             exact_bonus = 4.0 if self.keys[index] == key else 0.0
             lang_bonus = 1.0 if self.langs[index] == lang else 0.0
             uri = self.uris[index]
