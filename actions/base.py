@@ -47,9 +47,14 @@ class Reply:
         self.send(self.text(key, **params), buttons)
 
     def send(self, text: str, buttons: Sequence[Button] = ()) -> None:
-        """Send an already localized text, with optional quick-reply buttons."""
+        """Send an already localized text, with optional quick-reply buttons.
+
+        The message carries its language, so that channels can word their own additions (a numbered menu's
+        "reply with a number") in the same language.
+        """
         self.dispatcher.utter_message(
-            text=text, buttons=[{"title": title, "payload": payload} for title, payload in buttons]
+            text=text, buttons=[{"title": title, "payload": payload} for title, payload in buttons],
+            language=self.language,
         )
 
 

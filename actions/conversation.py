@@ -75,8 +75,12 @@ class ActionFallback(LocalizedAction):
         return "action_fallback"
 
     async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        key = "fallback.out_of_scope" if intent == "out_of_scope" else "fallback.not_understood"
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        if (message.get("metadata") or {}).get("media"):
+            key = "fallback.media"  # a sticker, photo, voice message... (set by the channel)
+        else:
+            key = "fallback.out_of_scope" if intent == "out_of_scope" else "fallback.not_understood"
         say_with_menu(reply, key)
         return []
 

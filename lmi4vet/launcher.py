@@ -103,6 +103,25 @@ def _stop(processes: list[subprocess.Popen], grace: float = 15.0) -> None:
             process.wait()
 
 
+CHANNELS = {  # connector class -> the environment variable that switches it on
+    "bot.telegram.TelegramInput": "TELEGRAM_TOKEN",
+    "bot.whatsapp.WhatsAppInput": "TWILIO_ACCOUNT_SID",
+}
+
+
+def write_credentials(run_dir: Path, environ: dict[str, str] | None = None) -> Path:
+    """Render credentials.yml plus the Telegram / WhatsApp connectors whose settings are in the environment."""
+    environ = dict(os.environ if environ is None else environ)
+    base = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
+    for connector, variable in CHANNELS.items():
+        if environ.get(variable, "").strip():
+            base.setdefault(connector, {})
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / "credentials.yml"
+    path.write_text(yaml.safe_dump(base, sort_keys=False), encoding="utf-8")
+    return path
+
+
 @contextmanager
 def servers(settings: Settings, model: Path, log_dir: Path | None = None) -> Iterator[None]:
     """Prepare our database, then run the action server and the Rasa server until the block ends."""
@@ -112,6 +131,7 @@ def servers(settings: Settings, model: Path, log_dir: Path | None = None) -> Ite
     prepare_database()
     run_dir = settings.var_dir / "run"
     endpoints = write_endpoints(settings, run_dir)
+    credentials = write_credentials(run_dir)
     env = rasa_env()
     env["SANIC_HOST"] = settings.host
     env.setdefault("PYTHONPATH", str(PROJECT_ROOT))
@@ -132,7 +152,7 @@ def servers(settings: Settings, model: Path, log_dir: Path | None = None) -> Ite
         rasa = subprocess.Popen(
             [sys.executable, "-m", "rasa", "run", "--enable-api", "--model", str(model),
              "--interface", settings.host, "--port", str(settings.rasa_port),
-             "--endpoints", str(endpoints), "--credentials", str(PROJECT_ROOT / "credentials.yml")],
+             "--endpoints", str(endpoints), "--credentials", str(credentials)],
             cwd=PROJECT_ROOT, env=env, start_new_session=True,
             stdout=logs.get("rasa"), stderr=subprocess.STDOUT if logs else None,
         )
@@ -140,8 +160,10 @@ def servers(settings: Settings, model: Path, log_dir: Path | None = None) -> Ite
         _wait_until(f"http://{settings.host}:{settings.action_port}/health", actions, "the action server", 120)
         _wait_until(f"{settings.rasa_url}/status", rasa, "the Rasa server", 300,
                     ready=lambda r: r.ok and bool(r.json().get("model_file")))
+        channels = ", ".join(f"{settings.rasa_url}/webhooks/{name.split('.')[1]}/webhook"
+                             for name in yaml.safe_load(credentials.read_text()) if name.startswith("bot."))
         print(f"==> Ready: REST channel at {settings.rasa_url}/webhooks/rest/webhook, "
-              f"HTTP API at {settings.rasa_url}", flush=True)
+              f"HTTP API at {settings.rasa_url}" + (f", channels: {channels}" if channels else ""), flush=True)
         yield
     finally:
         _stop(processes)

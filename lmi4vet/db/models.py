@@ -162,3 +162,42 @@ class ImportRun(Base):
     rows_ok = Column(Integer, nullable=False, default=0)
     rows_bad = Column(Integer, nullable=False, default=0)
     message = Column(Text, nullable=True)
+
+
+class ChannelUser(Base):
+    """How to reach a pseudonymous user: the only place where a chat id or phone number is stored."""
+
+    __tablename__ = "channel_users"
+    sender_id = Column(String(64), primary_key=True)  # keyed hash of channel + address (the tracker's id)
+    channel = Column(String(16), nullable=False)
+    address = Column(String(64), nullable=False)  # Telegram chat id, WhatsApp "whatsapp:+40..." number
+    language_hint = Column(String(8), nullable=True)
+    created_at = Column(DateTime, nullable=False, server_default=func.now())
+    last_inbound_at = Column(DateTime, nullable=True)  # WhatsApp's 24-hour window starts here
+
+
+class ChannelEvent(Base):
+    """Provider delivery ids already handled (Telegram update_id, Twilio MessageSid), for de-duplication."""
+
+    __tablename__ = "channel_events"
+    channel = Column(String(16), primary_key=True)
+    event_id = Column(String(64), primary_key=True)
+    seen_at = Column(DateTime, nullable=False, server_default=func.now(), index=True)
+
+
+class PayloadKey(Base):
+    """Short keys for button payloads too long for a channel (Telegram callback_data is at most 64 bytes)."""
+
+    __tablename__ = "payload_keys"
+    key = Column(String(32), primary_key=True)
+    payload = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, server_default=func.now())
+
+
+class NumberedMenu(Base):
+    """The last numbered menu shown to a WhatsApp user, so that "2" or an option's text maps to its payload."""
+
+    __tablename__ = "numbered_menus"
+    sender_id = Column(String(64), primary_key=True)
+    options = Column(Text, nullable=False)  # JSON list of [title, payload]
+    created_at = Column(DateTime, nullable=False, server_default=func.now())

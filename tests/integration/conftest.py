@@ -21,6 +21,7 @@ import requests
 
 from lmi4vet.settings import PROJECT_ROOT, Settings
 from lmi4vet.training import ensure_model
+from tests.standins.servers import TelegramStandIn, TwilioStandIn
 
 
 def free_port() -> int:
@@ -60,13 +61,41 @@ class Assistant:
         return response.json()
 
 
+TELEGRAM_TOKEN = "7000000001:TEST-token_for-the-stand-in"
+TELEGRAM_SECRET = "test-secret_token-0123456789"
+TWILIO_SID = "AC" + "0123456789abcdef" * 2
+TWILIO_TOKEN = "twilio-test-auth-token"
+TWILIO_FROM = "whatsapp:+14155238886"
+TWILIO_PUBLIC_URL = "https://lmi4vet.example.org/webhooks/whatsapp/webhook"
+
+
 @pytest.fixture(scope="session")
-def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+def telegram_api() -> Iterator[TelegramStandIn]:
+    standin = TelegramStandIn(TELEGRAM_TOKEN).start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture(scope="session")
+def twilio_api() -> Iterator[TwilioStandIn]:
+    standin = TwilioStandIn(TWILIO_SID, TWILIO_TOKEN).start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramStandIn,
+              twilio_api: TwilioStandIn) -> Iterator[Assistant]:
     ensure_model(Settings.from_env().models_dir)
     var_dir = tmp_path_factory.mktemp("var")
     rasa_port, action_port = free_port(), free_port()
     env = dict(os.environ, RASA_PORT=str(rasa_port), ACTION_PORT=str(action_port),
-               LMI4VET_VAR_DIR=str(var_dir), TRACKER_STORE_URL="", LOCK_STORE_URL="", DATABASE_URL="")
+               LMI4VET_VAR_DIR=str(var_dir), TRACKER_STORE_URL="", LOCK_STORE_URL="", DATABASE_URL="",
+               TELEGRAM_TOKEN=TELEGRAM_TOKEN, TELEGRAM_SECRET_TOKEN=TELEGRAM_SECRET, TELEGRAM_MODE="webhook",
+               TELEGRAM_API_BASE_URL=telegram_api.base_url, TELEGRAM_PUBLIC_URL="",
+               TWILIO_ACCOUNT_SID=TWILIO_SID, TWILIO_AUTH_TOKEN=TWILIO_TOKEN, TWILIO_WHATSAPP_FROM=TWILIO_FROM,
+               TWILIO_WEBHOOK_URL=TWILIO_PUBLIC_URL, TWILIO_API_BASE_URL=twilio_api.base_url,
+               TWILIO_QUICK_REPLY_SID="", TWILIO_LIST_PICKER_SID="", TWILIO_REENGAGE_SID="", CHANNEL_REDIS_URL="")
     log = (var_dir / "serve.log").open("wb")
     process = subprocess.Popen([sys.executable, "-m", "lmi4vet.launcher", "serve"], cwd=PROJECT_ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT)

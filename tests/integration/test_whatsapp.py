@@ -1,0 +1,130 @@
+"""WhatsApp (Twilio) webhook, table-driven, through the real assistant to the Messages API stand-in."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from urllib.parse import urlencode
+
+import pytest
+import requests
+from twilio.request_validator import RequestValidator
+
+from lmi4vet.i18n import t
+from tests.integration.conftest import TWILIO_FROM, TWILIO_PUBLIC_URL, TWILIO_SID, TWILIO_TOKEN
+
+pytestmark = pytest.mark.integration
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+_numbers = itertools.count(int(time.time()) % 10_000_000)
+_sids = itertools.count(1)
+
+
+def number(prefix: str = "+40") -> str:
+    return f"whatsapp:{prefix}7{next(_numbers):08d}"
+
+
+def fields(sender: str, body: str = "", **extra: str) -> dict[str, str]:
+    """The form Twilio posts for an inbound WhatsApp message (blank fields included)."""
+    base = {"SmsMessageSid": "", "NumMedia": "0", "ProfileName": "Ana", "MessageType": "text",
+            "SmsSid": "", "WaId": sender.split("+")[1], "SmsStatus": "received", "Body": body, "To": TWILIO_FROM,
+            "NumSegments": "1", "ReferralNumMedia": "0", "MessageSid": f"SM{next(_sids):032x}",
+            "AccountSid": TWILIO_SID, "From": sender, "ApiVersion": "2010-04-01"}
+    base["SmsMessageSid"] = base["SmsSid"] = base["MessageSid"]
+    base.update(extra)
+    return base
+
+
+def post(assistant, form: dict[str, str], signature: str | None = "valid") -> requests.Response:
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if signature == "valid":
+        headers["X-Twilio-Signature"] = RequestValidator(TWILIO_TOKEN).compute_signature(TWILIO_PUBLIC_URL, form)
+    elif signature is not None:
+        headers["X-Twilio-Signature"] = signature
+    return requests.post(f"{assistant.url}/webhooks/whatsapp/webhook", data=urlencode(form), headers=headers,
+                         timeout=30)
+
+
+def bodies(api, sender: str, count: int = 1) -> list[str]:
+    return [c.params.get("Body", "") for c in api.wait_for("Messages.create", count, To=sender)]
+
+
+def test_text_gets_empty_twiml_then_a_reply_with_a_numbered_menu(assistant, twilio_api) -> None:
+    sender = number("+40")
+    reply = post(assistant, fields(sender, "Bună ziua"))
+    assert reply.status_code == 200 and reply.text == EMPTY_TWIML
+    [body] = bodies(twilio_api, sender)
+    assert body.startswith(t("ro", "greet.hello"))
+    assert f"1. {t('ro', 'menu.indicators')}" in body
+    assert body.endswith(t("ro", "channels.numbered_menu_hint", last="6"))
+    assert twilio_api.calls_of("Messages.create", To=sender)[0].params["From"] == TWILIO_FROM
+
+
+def test_a_digit_and_an_option_title_pick_from_the_menu(assistant, twilio_api) -> None:
+    sender = number("+34")
+    post(assistant, fields(sender, "hola"))
+    bodies(twilio_api, sender)
+    post(assistant, fields(sender, "1"))
+    assert bodies(twilio_api, sender, 2)[1] == t("es", "figures.which_indicator", place="UE-27") + \
+        "\n\n" + "\n".join(f"{n}. {t('es', f'indicators.{code}')}" for n, code in enumerate(
+            ["unemployment_rate", "youth_unemployment_rate", "employment_rate", "neet_rate", "job_vacancy_rate",
+             "minimum_wage"], start=1)) + "\n\n" + t("es", "channels.numbered_menu_hint", last="6")
+    post(assistant, fields(sender, "tasa de paro juvenil (15-24 años)"))
+    assert bodies(twilio_api, sender, 3)[2].startswith("Tasa de paro juvenil (15-24 años), UE-27, 2025:")
+
+
+@pytest.mark.parametrize("signature", [None, "", "forged+signature=", "valid-but-for-other-fields"])
+def test_unsigned_or_forged_requests_are_refused(assistant, twilio_api, signature) -> None:
+    sender = number()
+    form = fields(sender, "hello")
+    if signature == "valid-but-for-other-fields":
+        signature = RequestValidator(TWILIO_TOKEN).compute_signature(TWILIO_PUBLIC_URL, {**form, "Body": "other"})
+    assert post(assistant, form, signature=signature).status_code == 403
+    time.sleep(0.5)
+    assert twilio_api.calls_of("Messages.create", To=sender) == []
+
+
+def test_blank_body_is_signed_and_answered(assistant, twilio_api) -> None:
+    sender = number("+33")
+    assert post(assistant, fields(sender, "")).status_code == 200
+    assert bodies(twilio_api, sender)[0]
+
+
+def test_media_only_messages_get_a_polite_answer(assistant, twilio_api) -> None:
+    sender = number("+49")
+    form = fields(sender, "", NumMedia="1", MediaContentType0="image/jpeg", MessageType="image",
+                  MediaUrl0="https://api.twilio.com/2010-04-01/Accounts/AC/Messages/MM/Media/ME")
+    post(assistant, form)
+    assert bodies(twilio_api, sender)[0].startswith(t("de", "fallback.media"))
+
+
+def test_a_duplicate_message_sid_gets_one_reply(assistant, twilio_api) -> None:
+    sender = number()
+    form = fields(sender, "hello")
+    assert post(assistant, form).status_code == 200
+    assert post(assistant, form).status_code == 200
+    bodies(twilio_api, sender)
+    time.sleep(1.5)
+    assert len(twilio_api.calls_of("Messages.create", To=sender)) == 1
+
+
+def test_long_replies_are_split_at_1600_characters(assistant, twilio_api) -> None:
+    sender = number("+44")
+    post(assistant, fields(sender, "hello"))
+    bodies(twilio_api, sender)
+    post(assistant, fields(sender, "what can you do?"))
+    post(assistant, fields(sender, "x" * 5000))
+    replies = bodies(twilio_api, sender, 3)
+    assert all(len(body) <= 1600 for body in replies)
+
+
+def test_phone_numbers_never_reach_the_tracker_or_the_logs(assistant, twilio_api) -> None:
+    sender = number("+40")
+    post(assistant, fields(sender, "salut, ce meserii se cauta"))
+    bodies(twilio_api, sender)
+    digits = sender.split("+")[1]
+    assert digits not in (assistant.var_dir / "serve.log").read_text(errors="replace")
+    import sqlite3
+
+    with sqlite3.connect(assistant.var_dir / "tracker.db") as db:
+        ids = [row[0] for row in db.execute("select distinct sender_id from events")]
+    assert not any(digits in i for i in ids)

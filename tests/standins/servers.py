@@ -1,0 +1,190 @@
+"""Stand-in servers on 127.0.0.1 that speak the Telegram Bot API and the Twilio REST API wire formats.
+
+Each runs an aiohttp server in its own thread and records every call, so tests can assert what the assistant
+sent. ``rate_limit_next`` makes the next Telegram calls answer 429 with ``retry_after``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+class StandIn:
+    """Base: an aiohttp app served from a background thread."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    def app(self) -> web.Application:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def record(self, method: str, params: dict[str, Any]) -> None:
+        with self._lock:
+            self.calls.append(Call(method, params))
+
+    def calls_of(self, method: str, **match: Any) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls
+                    if c.method == method and all(str(c.params.get(k)) == str(v) for k, v in match.items())]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 30, **match: Any) -> list[Call]:
+        """Wait until at least ``count`` matching calls were recorded; return them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.calls_of(method, **match)
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        found = self.calls_of(method, **match)
+        raise AssertionError(f"expected {count} {method} call(s) matching {match}, got {found}")
+
+    def start(self) -> StandIn:
+        ready = threading.Event()
+
+        def serve() -> None:
+            self._loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self._loop)
+            self._runner = web.AppRunner(self.app())
+            self._loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            self._loop.run_until_complete(site.start())
+            self.port = site._server.sockets[0].getsockname()[1]
+            ready.set()
+            self._loop.run_forever()
+            self._loop.run_until_complete(self._runner.cleanup())
+
+        self._thread = threading.Thread(target=serve, daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        return await request.json()
+    form = await request.post()
+    params: dict[str, Any] = {}
+    for key, value in form.items():
+        if isinstance(value, str) and value[:1] in "[{":
+            try:
+                params[key] = json.loads(value)
+                continue
+            except ValueError:
+                pass
+        params[key] = value
+    return params
+
+
+class TelegramStandIn(StandIn):
+    """``POST /bot<token>/<method>`` like api.telegram.org."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+        self.rate_limit_next = 0
+        self.retry_after = 1
+        self._message_id = 0
+        self.pending_updates: list[dict[str, Any]] = []
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self.handle)
+        return app
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = await _params(request)
+        if method in ("sendMessage",) and self.rate_limit_next > 0:
+            self.rate_limit_next -= 1
+            self.record(f"{method}:429", params)
+            return web.json_response({"ok": False, "error_code": 429,
+                                      "description": f"Too Many Requests: retry after {self.retry_after}",
+                                      "parameters": {"retry_after": self.retry_after}}, status=429)
+        self.record(method, params)
+        if method == "getMe":
+            return web.json_response({"ok": True, "result": {
+                "id": 7000000001, "is_bot": True, "first_name": "LMI4VET", "username": "lmi4vet_test_bot",
+                "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}})
+        if method == "sendMessage":
+            self._message_id += 1
+            return web.json_response({"ok": True, "result": {
+                "message_id": self._message_id, "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "from": {"id": 7000000001, "is_bot": True, "first_name": "LMI4VET"},
+                "text": params.get("text", "")}})
+        if method == "getUpdates":
+            updates, self.pending_updates = self.pending_updates, []
+            if not updates:
+                await asyncio.sleep(min(float(params.get("timeout", 0) or 0), 0.5))
+            return web.json_response({"ok": True, "result": updates})
+        if method in ("answerCallbackQuery", "setWebhook", "deleteWebhook", "close", "logOut"):
+            return web.json_response({"ok": True, "result": True})
+        return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+
+
+class TwilioStandIn(StandIn):
+    """``POST /2010-04-01/Accounts/<sid>/Messages.json`` like api.twilio.com (HTTP basic auth)."""
+
+    def __init__(self, account_sid: str, auth_token: str) -> None:
+        super().__init__()
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self._count = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self.handle)
+        return app
+
+    async def handle(self, request: web.Request) -> web.Response:
+        expected = "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        if request.headers.get("Authorization") != expected or request.match_info["sid"] != self.account_sid:
+            return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
+        params = dict(await request.post())
+        self.record("Messages.create", params)
+        self._count += 1
+        sid = f"SM{self._count:032x}"
+        return web.json_response({
+            "sid": sid, "account_sid": self.account_sid, "to": params.get("To"), "from": params.get("From"),
+            "body": params.get("Body", ""), "status": "queued", "num_segments": "1", "num_media": "0",
+            "direction": "outbound-api", "api_version": "2010-04-01", "price": None, "price_unit": "USD",
+            "error_code": None, "error_message": None, "date_created": "Mon, 23 Nov 2026 18:00:00 +0000",
+            "date_updated": "Mon, 23 Nov 2026 18:00:00 +0000", "date_sent": None, "messaging_service_sid": None,
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json", "subresource_uris": {}},
+            status=201)
