@@ -23,7 +23,7 @@ from lmi4vet.settings import PROJECT_ROOT, Settings
 from lmi4vet.training import ensure_model
 
 sys.path.insert(0, str(PROJECT_ROOT))
-from tests.standins.servers import TelegramStandIn  # noqa: E402
+from tests.standins.servers import TelegramStandIn
 
 TOKEN, SECRET = "7000000001:bench", "bench-secret"
 TURNS = {1: 150, 20: 400}
