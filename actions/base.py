@@ -34,9 +34,10 @@ Button = tuple[str, str]  # (title, payload)
 class Reply:
     """Collects what an action says, in one language."""
 
-    def __init__(self, dispatcher: CollectingDispatcher, language: str) -> None:
+    def __init__(self, dispatcher: CollectingDispatcher, language: str, sender_id: str = "") -> None:
         self.dispatcher = dispatcher
         self.language = language
+        self.sender_id = sender_id
 
     def text(self, key: str, **params: Any) -> str:
         """The localized text of ``key`` (without sending it)."""
@@ -95,7 +96,7 @@ class LocalizedAction(Action, ABC):
             events.append(SlotSet(LANGUAGE_SLOT, decision.language))
         if tracker.get_slot(PENDING_SLOT) and not self.keeps_pending:
             events.append(SlotSet(PENDING_SLOT, None))
-        reply = Reply(dispatcher, decision.language)
+        reply = Reply(dispatcher, decision.language, tracker.sender_id or "")
         try:
             events.extend(await self.respond(reply, tracker, domain) or [])
         except SQLAlchemyError:

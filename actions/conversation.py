@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import AllSlotsReset, EventType, Restarted, SlotSet
@@ -126,21 +126,4 @@ class ActionDeny(LocalizedAction):
             reply.say("forget.cancelled")
             return [SlotSet(PENDING_SLOT, None)]
         say_with_menu(reply, "ack.deny")
-        return []
-
-
-class ActionFeaturePending(LocalizedAction):
-    """Menu entries not built yet say so honestly, and offer the menu."""
-
-    _KEYS: ClassVar[dict[str, str]] = {
-        "ask_guide": "pending.guide",
-        "start_course": "pending.course",
-    }
-
-    def name(self) -> str:
-        return "action_feature_pending"
-
-    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        say_with_menu(reply, self._KEYS.get(intent, "fallback.not_understood"))
         return []

@@ -32,8 +32,13 @@ class ActionChooseLanguage(LocalizedAction):
         chosen = next((c for c in codes if c in SUPPORTED_LANGUAGES), None)
         if chosen:
             reply.language = chosen
-            say_with_menu(reply, "language.changed")
-            return [SlotSet(LANGUAGE_SLOT, chosen), SlotSet(PINNED_SLOT, True)]
+            events: list[EventType] = [SlotSet(LANGUAGE_SLOT, chosen), SlotSet(PINNED_SLOT, True)]
+            reading = self._current_reading(tracker)
+            if reading is None:
+                say_with_menu(reply, "language.changed")
+                return events
+            reply.say("language.changed")
+            return events + reading(reply)
         unknown = next((c for c in codes if c), None)
         if unknown or mentions:
             requested = language_name(unknown, reply.language) if unknown else str(mentions[0])
@@ -41,3 +46,25 @@ class ActionChooseLanguage(LocalizedAction):
         else:
             reply.say("language.ask", buttons=language_buttons())
         return []
+
+    @staticmethod
+    def _current_reading(tracker: Tracker):
+        """What the user was reading (a guide section, a course step), to show again in the new language."""
+        topic = tracker.get_slot("last_topic")
+        if topic == "guide" and tracker.get_slot("guide_section"):
+            from actions.guide import show_section
+
+            page = tracker.get_slot("guide_page") or "0"
+            return lambda reply: show_section(reply, tracker.get_slot("guide_section"),
+                                              int(page) if page.isdigit() else 0)
+        if topic == "course" and tracker.get_slot("course_module") and tracker.get_slot("course_step"):
+            from actions.course import show_step
+            from actions.data import kb_session
+
+            def again(reply: Reply) -> list[EventType]:
+                with kb_session() as session:
+                    return show_step(reply, session, tracker.get_slot("course_module"),
+                                     int(tracker.get_slot("course_step")))
+
+            return again
+        return None

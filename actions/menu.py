@@ -17,8 +17,24 @@ MAIN_MENU: tuple[tuple[str, str], ...] = (
 
 
 def main_menu(reply: Reply) -> list[Button]:
-    """The main-menu buttons in the reply's language."""
-    return [(reply.text(key), payload) for key, payload in MAIN_MENU]
+    """The main-menu buttons in the reply's language, with "continue the course" for users who started it."""
+    buttons = [(reply.text(key), payload) for key, payload in MAIN_MENU]
+    if reply.sender_id and _has_course_progress(reply.sender_id):
+        buttons.insert(5, (reply.text("menu.continue_course"), '/start_course{"module":"continue"}'))
+    return buttons
+
+
+def _has_course_progress(sender_id: str) -> bool:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from actions.data import kb_session
+    from lmi4vet.course import progress
+
+    try:
+        with kb_session() as session:
+            return progress(session, sender_id) is not None
+    except SQLAlchemyError:
+        return False  # the menu still works when the database does not
 
 
 def say_with_menu(reply: Reply, key: str | None = None, **params: Any) -> None:

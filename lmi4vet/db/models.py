@@ -201,3 +201,36 @@ class NumberedMenu(Base):
     sender_id = Column(String(64), primary_key=True)
     options = Column(Text, nullable=False)  # JSON list of [title, payload]
     created_at = Column(DateTime, nullable=False, server_default=func.now())
+
+
+class CourseProgress(Base):
+    """Where a user is in the self-training course (language-neutral: ids and step numbers)."""
+
+    __tablename__ = "course_progress"
+    sender_id = Column(String(64), primary_key=True)
+    module_id = Column(String(16), nullable=False)
+    step = Column(Integer, nullable=False, default=1)  # 1..lessons, then lessons+1..lessons+questions
+    updated_at = Column(DateTime, nullable=False, server_default=func.now())
+
+
+class QuizAnswer(Base):
+    """A user's first answer to a quiz question (the one that counts for the score)."""
+
+    __tablename__ = "quiz_answers"
+    sender_id = Column(String(64), primary_key=True)
+    question_id = Column(String(24), primary_key=True)
+    module_id = Column(String(16), nullable=False, index=True)
+    chosen = Column(Integer, nullable=False)
+    correct = Column(Boolean, nullable=False)
+    answered_at = Column(DateTime, nullable=False, server_default=func.now())
+
+
+class ModuleResult(Base):
+    """A completed module and its score."""
+
+    __tablename__ = "module_results"
+    sender_id = Column(String(64), primary_key=True)
+    module_id = Column(String(16), primary_key=True)
+    score = Column(Integer, nullable=False)
+    total = Column(Integer, nullable=False)
+    completed_at = Column(DateTime, nullable=False, server_default=func.now())

@@ -83,37 +83,57 @@ def twilio_api() -> Iterator[TwilioStandIn]:
     standin.stop()
 
 
+class RunningAssistant:
+    """``python -m lmi4vet.launcher serve`` (what ``make serve`` runs) on free ports and a given var dir."""
+
+    def __init__(self, var_dir: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.var_dir = var_dir
+        self.rasa_port, self.action_port = free_port(), free_port()
+        env = dict(os.environ, RASA_PORT=str(self.rasa_port), ACTION_PORT=str(self.action_port),
+                   LMI4VET_VAR_DIR=str(var_dir), TRACKER_STORE_URL="", LOCK_STORE_URL="", DATABASE_URL="",
+                   TELEGRAM_TOKEN="", TWILIO_ACCOUNT_SID="", **(extra_env or {}))
+        self.log_path = var_dir / "serve.log"
+        self.log = self.log_path.open("ab")
+        started_at = self.log_path.stat().st_size
+        self.process = subprocess.Popen([sys.executable, "-m", "lmi4vet.launcher", "serve"], cwd=PROJECT_ROOT,
+                                        env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 600
+        while b"==> Ready" not in self.log_path.read_bytes()[started_at:]:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.process.kill()
+                pytest.fail("the assistant did not start:\n" + self.log_path.read_text(errors="replace")[-5000:])
+            time.sleep(0.5)
+        self.assistant = Assistant(url=f"http://127.0.0.1:{self.rasa_port}", var_dir=var_dir)
+
+    def stop(self) -> int | None:
+        """Ctrl-C, as a person would; returns the exit code."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            code = self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = None
+        self.log.close()
+        return code
+
+
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramStandIn,
-              twilio_api: TwilioStandIn) -> Iterator[Assistant]:
-    ensure_model(Settings.from_env().models_dir)
-    var_dir = tmp_path_factory.mktemp("var")
-    rasa_port, action_port = free_port(), free_port()
-    env = dict(os.environ, RASA_PORT=str(rasa_port), ACTION_PORT=str(action_port),
-               LMI4VET_VAR_DIR=str(var_dir), TRACKER_STORE_URL="", LOCK_STORE_URL="", DATABASE_URL="",
-               TELEGRAM_TOKEN=TELEGRAM_TOKEN, TELEGRAM_SECRET_TOKEN=TELEGRAM_SECRET, TELEGRAM_MODE="webhook",
-               TELEGRAM_API_BASE_URL=telegram_api.base_url, TELEGRAM_PUBLIC_URL="",
-               TWILIO_ACCOUNT_SID=TWILIO_SID, TWILIO_AUTH_TOKEN=TWILIO_TOKEN, TWILIO_WHATSAPP_FROM=TWILIO_FROM,
-               TWILIO_WEBHOOK_URL=TWILIO_PUBLIC_URL, TWILIO_API_BASE_URL=twilio_api.base_url,
-               TWILIO_QUICK_REPLY_SID="", TWILIO_LIST_PICKER_SID="", TWILIO_REENGAGE_SID="", CHANNEL_REDIS_URL="")
-    log = (var_dir / "serve.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "lmi4vet.launcher", "serve"], cwd=PROJECT_ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{rasa_port}"
+              twilio_api: TwilioStandIn, request: pytest.FixtureRequest) -> Iterator[Assistant]:
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():  # training progress is visible in CI
+        ensure_model(Settings.from_env().models_dir)
+    channels = dict(
+        TELEGRAM_TOKEN=TELEGRAM_TOKEN, TELEGRAM_SECRET_TOKEN=TELEGRAM_SECRET, TELEGRAM_MODE="webhook",
+        TELEGRAM_API_BASE_URL=telegram_api.base_url, TELEGRAM_PUBLIC_URL="",
+        TWILIO_ACCOUNT_SID=TWILIO_SID, TWILIO_AUTH_TOKEN=TWILIO_TOKEN, TWILIO_WHATSAPP_FROM=TWILIO_FROM,
+        TWILIO_WEBHOOK_URL=TWILIO_PUBLIC_URL, TWILIO_API_BASE_URL=twilio_api.base_url,
+        TWILIO_QUICK_REPLY_SID="", TWILIO_LIST_PICKER_SID="", TWILIO_REENGAGE_SID="", CHANNEL_REDIS_URL="")
+    running = RunningAssistant(tmp_path_factory.mktemp("var"), channels)
     try:
-        deadline = time.monotonic() + 600
-        while b"==> Ready" not in (var_dir / "serve.log").read_bytes():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the assistant did not start:\n" + (var_dir / "serve.log").read_text(errors="replace"))
-            time.sleep(0.5)
-        yield Assistant(url=url, var_dir=var_dir)
+        yield running.assistant
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            code = process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            code = None
-        log.close()
-    assert code == 0, (var_dir / "serve.log").read_text(errors="replace")[-3000:]
-    assert port_is_closed(rasa_port) and port_is_closed(action_port), "servers still listening after Ctrl-C"
+        code = running.stop()
+    assert code == 0, running.log_path.read_text(errors="replace")[-3000:]
+    assert port_is_closed(running.rasa_port) and port_is_closed(running.action_port), \
+        "servers still listening after Ctrl-C"

@@ -97,14 +97,6 @@ def test_nonsense_never_goes_unanswered_and_never_flips_the_language(assistant, 
     assert assistant.tracker(sender)["slots"]["language"] == "fr"
 
 
-@pytest.mark.parametrize(("payload", "key"), [("/ask_guide", "pending.guide"), ("/start_course", "pending.course")])
-def test_menu_entries_not_built_yet_say_so(assistant, payload: str, key: str) -> None:
-    sender = new_sender()
-    assistant.say(sender, GREETINGS["es"])
-    reply = only(assistant.say(sender, payload))
-    assert reply["text"].startswith(t("es", key))
-
-
 def test_language_is_sticky_across_short_messages(assistant) -> None:
     sender = new_sender()
     assistant.say(sender, "ce meserii se cauta in romania")

@@ -13,7 +13,6 @@ from actions.conversation import (
     ActionAffirm,
     ActionDeny,
     ActionFallback,
-    ActionFeaturePending,
     ActionForgetMe,
     ActionGreet,
     ActionMenu,
@@ -95,15 +94,6 @@ def test_fallback_is_polite_and_offers_the_menu(intent: str, lang: str, dispatch
     [message] = dispatcher.messages
     assert message["text"].startswith(t(lang, key))
     assert [b["payload"] for b in message["buttons"]] == MENU_PAYLOADS
-
-
-@pytest.mark.parametrize(
-    ("intent", "key"),
-    [("ask_guide", "pending.guide"), ("start_course", "pending.course")],
-)
-def test_features_not_built_yet_say_so(intent: str, key: str, dispatcher) -> None:
-    run(ActionFeaturePending(), dispatcher, make_tracker(f"/{intent}", intent=intent, slots={"language": "ro"}))
-    assert dispatcher.messages[0]["text"].startswith(t("ro", key))
 
 
 def test_forget_me_asks_then_resets_on_yes(dispatcher) -> None:

@@ -67,7 +67,7 @@ def test_yaml_booleans_as_keys_are_rejected(tmp_path) -> None:
 
 KEY_USE = re.compile(
     r"""(?:\.text|\.say|\bt|say_with_menu)\(\s*(?:[\w.]+,\s*)?f?["']([a-z_]+(?:\.[a-z_0-9{}]+)+)["']""")
-KEY_LITERAL = re.compile(r"""\(\s*["']((?:menu|pending|figures|skills|in_demand)\.[a-z_0-9]+)["']""")
+KEY_LITERAL = re.compile(r"""\(\s*["']((?:menu|figures|skills|in_demand|guide|course)\.[a-z_0-9]+)["']""")
 
 
 def test_every_key_used_in_the_code_exists() -> None:
