@@ -107,6 +107,9 @@ class ActionAffirm(LocalizedAction):
 
     async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         if tracker.get_slot(PENDING_SLOT) == FORGET:
+            from lmi4vet.privacy import request_erasure
+
+            request_erasure(tracker.sender_id)  # carried out once Rasa has saved this turn
             reply.say("forget.done")
             return [AllSlotsReset(), Restarted()]
         say_with_menu(reply, "ack.affirm")

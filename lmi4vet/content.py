@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rapidfuzz import fuzz
 
 from lmi4vet import SUPPORTED_LANGUAGES
 from lmi4vet.i18n import normalise_language
@@ -108,66 +109,96 @@ _DEFINITION = re.compile(
     r"ce (este|e|inseamna|sunt)|inseamna|definitie)\b")
 
 
+_HOW = re.compile(r"\b(how|why|should|como|por que|porque|deberia|comment|pourquoi|faut il|dois je|wie|warum|"
+                  r"soll|sollte|cum|de ce|ar trebui|trebuie)\b")
+
+
 @dataclass
 class _Entry:
     kind: str
     id: str
-    phrases: list[list[str]]  # keyword phrases as token lists
-    counts: Counter
-    length: int
+    phrases: list[list[str]]  # title/term and keyword phrases, as token lists
+    names: Counter  # tokens of the title/term and keywords
+    text: Counter  # tokens of the summary and body (or the definition)
 
 
 class GuideIndex:
-    """Ranks guide sections and glossary entries for a question in one language (BM25 over title, keywords
-    and text, plus a bonus for keyword phrases found in the question)."""
+    """Ranks guide sections and glossary entries for a question in one language: BM25 over two fields (names
+    and keywords weigh twice the text), a bonus for the longest keyword phrase found in the question, and a
+    preference for glossary terms on "what is ...?" questions and for sections otherwise."""
 
     K1, B = 1.2, 0.75
+    NAMES, TEXT, PHRASE, DEFINITION, NOT_DEFINITION, HOW, EXAMPLE = 2.0, 1.0, 1.5, 4.0, -1.5, 6.0, 0.0
+    SIMILAR = 5.0
 
     def __init__(self, lang: str) -> None:
         data = load("guide", lang)
         self.entries: list[_Entry] = []
+        self.examples: list[tuple[int, Counter]] = []  # (entry index, tokens) of each example question
+        self.example_texts: list[list[str]] = []  # per entry, its example questions as token strings
         for s in data["sections"]:
-            keywords = [s["title"], *s.get("keywords", [])]
-            text = " ".join([s["title"]] * 2 + s.get("keywords", []) * 2 + [s["summary"], s["body"]])
-            self._add("section", s["id"], keywords, text)
+            self._add("section", s["id"], [s["title"], *s.get("keywords", [])], f"{s['summary']} {s['body']}",
+                      s.get("questions", []))
         for g in data["glossary"]:
-            keywords = [g["term"], *g.get("keywords", [])]
-            text = " ".join([g["term"]] * 2 + g.get("keywords", []) * 2 + [g["definition"]] * 2)
-            self._add("glossary", g["id"], keywords, text)
-        documents = Counter(t for e in self.entries for t in e.counts)
+            self._add("glossary", g["id"], [g["term"], *g.get("keywords", [])], g["definition"],
+                      g.get("questions", []))
+        self.idf_names, self.avg_names = self._idf("names")
+        self.idf_text, self.avg_text = self._idf("text")
+        counts = [c for _, c in self.examples]
+        documents = Counter(t for c in counts for t in c)
+        self.idf_examples = {t: math.log(1 + (len(counts) - n + 0.5) / (n + 0.5)) for t, n in documents.items()}
+        self.avg_examples = sum(sum(c.values()) for c in counts) / max(1, len(counts))
+
+    def _add(self, kind: str, entry_id: str, names: list[str], text: str, examples: list[str]) -> None:
+        phrases = [p for p in (_tokens(n) for n in names) if p]
+        self.entries.append(_Entry(kind, entry_id, phrases, Counter(_tokens(" ".join(names))),
+                                   Counter(_tokens(f"{text} {' '.join(examples)}"))))
+        self.examples += [(len(self.entries) - 1, Counter(_tokens(e))) for e in examples if _tokens(e)]
+        self.example_texts.append([" ".join(_tokens(e)) for e in examples])
+
+    def _idf(self, field: str) -> tuple[dict[str, float], float]:
+        documents = Counter(t for e in self.entries for t in getattr(e, field))
         total = len(self.entries)
-        self.idf = {t: math.log(1 + (total - n + 0.5) / (n + 0.5)) for t, n in documents.items()}
-        self.average = sum(e.length for e in self.entries) / max(1, total)
+        idf = {t: math.log(1 + (total - n + 0.5) / (n + 0.5)) for t, n in documents.items()}
+        average = sum(sum(getattr(e, field).values()) for e in self.entries) / max(1, total)
+        return idf, average
 
-    def _add(self, kind: str, entry_id: str, keywords: list[str], text: str) -> None:
-        tokens = _tokens(text)
-        phrases = [p for p in (_tokens(k) for k in keywords) if p]
-        self.entries.append(_Entry(kind, entry_id, phrases, Counter(tokens), len(tokens)))
-
-    def _bm25(self, words: list[str], entry: _Entry) -> float:
+    def _bm25(self, words: set[str], counts: Counter, idf: dict[str, float], average: float) -> float:
+        length = sum(counts.values())
         score = 0.0
-        for word in set(words):
-            frequency = entry.counts.get(word, 0)
+        for word in words:
+            frequency = counts.get(word, 0)
             if frequency:
-                norm = frequency * (self.K1 + 1) / (
-                    frequency + self.K1 * (1 - self.B + self.B * entry.length / self.average))
-                score += self.idf.get(word, 0.0) * norm
+                score += idf[word] * frequency * (self.K1 + 1) / (
+                    frequency + self.K1 * (1 - self.B + self.B * length / average))
         return score
 
     def search(self, question: str, limit: int = 3) -> list[GuideHit]:
         """Entries best first."""
-        words = _tokens(question)
+        words = set(_tokens(question))
         if not words:
             return []
-        present = set(words)
-        definition = bool(_DEFINITION.search(fold(question)))
+        folded = fold(question)
+        definition = bool(_DEFINITION.search(folded))
+        how = bool(_HOW.search(folded)) and not definition
+        nearest = {}  # the single most similar example question lends its entry a bonus
+        if self.examples:
+            best, index = max((self._bm25(words, c, self.idf_examples, self.avg_examples), i)
+                              for i, c in self.examples)
+            nearest[index] = best
+        asked = " ".join(_tokens(question))
         hits = []
-        for entry in self.entries:
-            score = self._bm25(words, entry)
-            longest = max((len(p) for p in entry.phrases if set(p) <= present), default=0)
-            score += 1.5 * longest
+        for number, entry in enumerate(self.entries):
+            longest = max((len(p) for p in entry.phrases if set(p) <= words), default=0)
+            similar = max((fuzz.token_set_ratio(asked, e) for e in self.example_texts[number]), default=0.0)
+            score = (self.NAMES * self._bm25(words, entry.names, self.idf_names, self.avg_names)
+                     + self.TEXT * self._bm25(words, entry.text, self.idf_text, self.avg_text)
+                     + self.PHRASE * longest + self.SIMILAR * similar / 100)
             if entry.kind == "glossary":
-                score += 1.0 if definition and longest else -1.5  # "what is NEET?" wants the definition
+                score += self.DEFINITION if definition and longest else self.NOT_DEFINITION
+                score -= self.HOW if how else 0.0
+            # the closest example question is direct evidence: it can outweigh the form-based penalties
+            score = (score if score > 2.0 else 0.0) + self.EXAMPLE * nearest.get(number, 0.0)
             hits.append(GuideHit(entry.kind, entry.id, score))
         hits.sort(key=lambda h: -h.score)
         return [h for h in hits[:limit] if h.score > 2.0]

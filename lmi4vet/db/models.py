@@ -234,3 +234,54 @@ class ModuleResult(Base):
     score = Column(Integer, nullable=False)
     total = Column(Integer, nullable=False)
     completed_at = Column(DateTime, nullable=False, server_default=func.now())
+
+
+class AdminUser(Base):
+    """A person who may use the admin console."""
+
+    __tablename__ = "admin_users"
+    id = Column(Integer, primary_key=True)
+    username = Column(String(80), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)
+    role = Column(String(16), nullable=False)  # admin | reviewer
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime, nullable=True)
+    created_at = Column(DateTime, nullable=False, server_default=func.now())
+    last_login_at = Column(DateTime, nullable=True)
+
+
+class ConversationReview(Base):
+    """A reviewer's marks on a conversation: reviewed or not, tags, a note."""
+
+    __tablename__ = "conversation_reviews"
+    sender_id = Column(String(255), primary_key=True)
+    reviewed = Column(Boolean, nullable=False, default=False)
+    tags = Column(String(500), nullable=False, default="")  # comma-separated
+    note = Column(Text, nullable=True)
+    updated_by = Column(String(80), nullable=True)
+    updated_at = Column(DateTime, nullable=False, server_default=func.now())
+
+
+class NluCorrection(Base):
+    """A misunderstood message with the intent (and entities) a reviewer assigned, ready for export."""
+
+    __tablename__ = "nlu_corrections"
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    message_id = Column(String(64), nullable=False)
+    text = Column(Text, nullable=False)
+    language = Column(String(5), nullable=False)
+    intent = Column(String(64), nullable=False)  # or "out_of_scope"
+    entities = Column(Text, nullable=False, default="[]")  # JSON [{"entity", "value", "start", "end"}]
+    corrected_by = Column(String(80), nullable=False)
+    corrected_at = Column(DateTime, nullable=False, server_default=func.now())
+    exported_at = Column(DateTime, nullable=True)
+    __table_args__ = (UniqueConstraint("sender_id", "message_id", name="uq_correction"),)
+
+
+class ErasureRequest(Base):
+    """A "forget me" waiting to be carried out (the conversation's own turn must be saved first)."""
+
+    __tablename__ = "erasure_requests"
+    sender_id = Column(String(255), primary_key=True)
+    requested_at = Column(DateTime, nullable=False, server_default=func.now())

@@ -91,7 +91,8 @@ class RunningAssistant:
         self.rasa_port, self.action_port = free_port(), free_port()
         env = dict(os.environ, RASA_PORT=str(self.rasa_port), ACTION_PORT=str(self.action_port),
                    LMI4VET_VAR_DIR=str(var_dir), TRACKER_STORE_URL="", LOCK_STORE_URL="", DATABASE_URL="",
-                   TELEGRAM_TOKEN="", TWILIO_ACCOUNT_SID="", **(extra_env or {}))
+                   TELEGRAM_TOKEN="", TWILIO_ACCOUNT_SID="")
+        env.update(extra_env or {})
         self.log_path = var_dir / "serve.log"
         self.log = self.log_path.open("ab")
         started_at = self.log_path.stat().st_size

@@ -106,14 +106,24 @@ def test_language_is_sticky_across_short_messages(assistant) -> None:
         assert assistant.tracker(sender)["slots"]["language"] == "ro"
 
 
-def test_forget_me_confirms_then_resets(assistant) -> None:
+def test_forget_me_confirms_then_erases_the_conversation(assistant) -> None:
     sender = new_sender()
     assistant.say(sender, GREETINGS["de"])
     question = only(assistant.say(sender, "lösch bitte meine daten"))
     assert question["text"] == t("de", "forget.confirm")
     done = only(assistant.say(sender, question["buttons"][0]["payload"]))
     assert done["text"] == t("de", "forget.done")
-    assert assistant.tracker(sender)["slots"]["language"] is None
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + 15
+    while True:  # the erasure runs once Rasa has saved the turn
+        with sqlite3.connect(assistant.var_dir / "tracker.db") as db:
+            left = db.execute("select count(*) from events where sender_id = ?", (sender,)).fetchone()[0]
+        if left == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert left == 0
 
 
 def test_conversations_are_stored_in_the_sqlite_tracker_store(assistant) -> None:

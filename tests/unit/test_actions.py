@@ -96,7 +96,7 @@ def test_fallback_is_polite_and_offers_the_menu(intent: str, lang: str, dispatch
     assert [b["payload"] for b in message["buttons"]] == MENU_PAYLOADS
 
 
-def test_forget_me_asks_then_resets_on_yes(dispatcher) -> None:
+def test_forget_me_asks_then_erases_on_yes(dispatcher, kb_url) -> None:
     events = run(ActionForgetMe(), dispatcher, make_tracker("forget me", intent="forget_me", slots={"language": "es"}))
     assert SlotSet("pending_action", "forget_me") in events
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/affirm", "/deny"]
@@ -106,6 +106,11 @@ def test_forget_me_asks_then_resets_on_yes(dispatcher) -> None:
                                                   slots={"language": "es", "pending_action": "forget_me"}))
     assert events[-2:] == [AllSlotsReset(), Restarted()]
     assert yes.messages[0]["text"] == t("es", "forget.done")
+    from lmi4vet.db.engine import session_scope, shared_engine
+    from lmi4vet.db.models import ErasureRequest
+
+    with session_scope(shared_engine(kb_url)) as session:  # carried out a few seconds later (test_privacy)
+        assert session.get(ErasureRequest, "test-user") is not None
 
 
 def test_forget_me_cancelled_on_no(dispatcher) -> None:

@@ -1,0 +1,1 @@
+"""The admin console: review conversations, correct what the assistant misunderstood, analytics, privacy."""
