@@ -128,8 +128,8 @@ class GuideIndex:
     preference for glossary terms on "what is ...?" questions and for sections otherwise."""
 
     K1, B = 1.2, 0.75
-    NAMES, TEXT, PHRASE, DEFINITION, NOT_DEFINITION, HOW, EXAMPLE = 2.0, 1.0, 1.5, 4.0, -1.5, 6.0, 0.0
-    SIMILAR = 5.0
+    NAMES, TEXT, PHRASE, DEFINITION, NOT_DEFINITION, HOW, EXAMPLE = 2.0, 1.0, 1.5, 4.0, -1.5, 6.0, 0.5
+    SIMILAR = 20.0
 
     def __init__(self, lang: str) -> None:
         data = load("guide", lang)
