@@ -6,12 +6,13 @@ PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: help setup train run serve test lint lock bench clean
+.PHONY: help setup train run serve admin test lint lock bench clean
 
 help:
 	@echo "make run    - set up, train if needed, start the servers and open a terminal chat"
 	@echo "make serve  - the same without the chat: REST channel + HTTP API on 127.0.0.1:\$${RASA_PORT:-5005}"
 	@echo "make test   - set up if needed and run the whole test suite"
+	@echo "make admin  - the admin console on 127.0.0.1:5010 (create an account first: .venv/bin/python -m admin create-user NAME)"
 	@echo "make train  - train the model if the training data or config changed"
 	@echo "make lint   - ruff"
 	@echo "make bench  - run the benchmarks in bench/"
@@ -30,8 +31,12 @@ serve: setup
 	@$(PY) -m lmi4vet.launcher serve
 
 test: setup
+	@scripts/ensure_browser.sh
 	@$(PY) -m ruff check .
 	@$(PY) -m pytest
+
+admin: setup
+	@$(PY) -m admin serve
 
 lint: setup
 	@$(PY) -m ruff check .

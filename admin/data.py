@@ -21,6 +21,7 @@ from lmi4vet.privacy import EVENTS, _has_events_table
 from lmi4vet.settings import PROJECT_ROOT
 
 FALLBACK_ACTIONS = {"action_fallback"}
+FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope"}  # both are answered by the fallback
 
 
 def utc(timestamp: float) -> datetime:
@@ -172,7 +173,8 @@ class Misunderstood:
 
 
 def misunderstood(tracker: Engine, db: Session, threshold: float) -> list[Misunderstood]:
-    """User messages that hit the fallback or scored below ``threshold`` and have no correction yet."""
+    """User messages that hit the fallback (low confidence or out of scope) or scored below ``threshold``, and
+    have no correction yet."""
     done = {(c.sender_id, c.message_id) for c in db.execute(select(NluCorrection)).scalars()}
     grouped: dict[str, list[dict]] = defaultdict(list)
     for sender_id, event in read_events(tracker):
@@ -185,7 +187,7 @@ def misunderstood(tracker: Engine, db: Session, threshold: float) -> list[Misund
                 language = turn.text
             if turn.kind != "user" or turn.text.startswith("/") or (sender_id, turn.message_id) in done:
                 continue
-            if turn.intent == "nlu_fallback" or (turn.confidence is not None and turn.confidence < threshold):
+            if turn.intent in FALLBACK_INTENTS or (turn.confidence is not None and turn.confidence < threshold):
                 guess = language or detect(turn.text).language or "en"
                 found.append(Misunderstood(sender_id, turn.message_id, turn.when, turn.text, turn.intent,
                                            turn.confidence, guess))
@@ -278,7 +280,7 @@ def analytics(tracker: Engine, db: Session) -> dict[str, Any]:
             name = ((event.get("parse_data") or {}).get("intent") or {}).get("name", "")
             intents[name] += 1
             messages += 1
-            fallbacks += name == "nlu_fallback"
+            fallbacks += name in FALLBACK_INTENTS
         elif event.get("event") == "slot" and event.get("name") == "language" and event.get("value"):
             languages[sender_id] = event["value"]
     completions = db.execute(select(ModuleResult)).scalars().all()
