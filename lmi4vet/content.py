@@ -90,8 +90,16 @@ _STOP = frozenset(fold(word) for line in _STOP_WORDS for word in line.split())
 
 
 def _tokens(text: str) -> list[str]:
-    words = re.findall(r"\w+", fold(text))
-    return [w[:6] for w in words if w not in _STOP and len(w) > 1]  # crude stemming: first six letters
+    """Informative words cut to their first six letters (a crude stem); a long word also gives its last six
+    letters, which is the head of a German compound ("Jugendarbeitslosenquote" -> "jugend", "~nquote")."""
+    tokens = []
+    for word in re.findall(r"\w+", fold(text)):
+        if word in _STOP or len(word) <= 1:
+            continue
+        tokens.append(word[:6])
+        if len(word) > 11:
+            tokens.append("~" + word[-6:])
+    return tokens
 
 
 @dataclass(frozen=True)
@@ -124,17 +132,16 @@ class _Entry:
 
 class GuideIndex:
     """Ranks guide sections and glossary entries for a question in one language: BM25 over two fields (names
-    and keywords weigh twice the text), a bonus for the longest keyword phrase found in the question, and a
-    preference for glossary terms on "what is ...?" questions and for sections otherwise."""
+    and keywords weigh twice the text and example questions), a bonus for the longest keyword phrase found in
+    the question and for the most similar example question, and a preference for glossary terms on "what is
+    ...?" questions and for sections on "how/why" ones."""
 
     K1, B = 1.2, 0.75
-    NAMES, TEXT, PHRASE, DEFINITION, NOT_DEFINITION, HOW, EXAMPLE = 2.0, 1.0, 1.5, 4.0, -1.5, 6.0, 0.5
-    SIMILAR = 20.0
+    NAMES, TEXT, PHRASE, DEFINITION, NOT_DEFINITION, HOW, SIMILAR = 2.0, 1.0, 1.5, 4.0, -1.5, 6.0, 20.0
 
     def __init__(self, lang: str) -> None:
         data = load("guide", lang)
         self.entries: list[_Entry] = []
-        self.examples: list[tuple[int, Counter]] = []  # (entry index, tokens) of each example question
         self.example_texts: list[list[str]] = []  # per entry, its example questions as token strings
         for s in data["sections"]:
             self._add("section", s["id"], [s["title"], *s.get("keywords", [])], f"{s['summary']} {s['body']}",
@@ -144,16 +151,11 @@ class GuideIndex:
                       g.get("questions", []))
         self.idf_names, self.avg_names = self._idf("names")
         self.idf_text, self.avg_text = self._idf("text")
-        counts = [c for _, c in self.examples]
-        documents = Counter(t for c in counts for t in c)
-        self.idf_examples = {t: math.log(1 + (len(counts) - n + 0.5) / (n + 0.5)) for t, n in documents.items()}
-        self.avg_examples = sum(sum(c.values()) for c in counts) / max(1, len(counts))
 
     def _add(self, kind: str, entry_id: str, names: list[str], text: str, examples: list[str]) -> None:
         phrases = [p for p in (_tokens(n) for n in names) if p]
         self.entries.append(_Entry(kind, entry_id, phrases, Counter(_tokens(" ".join(names))),
                                    Counter(_tokens(f"{text} {' '.join(examples)}"))))
-        self.examples += [(len(self.entries) - 1, Counter(_tokens(e))) for e in examples if _tokens(e)]
         self.example_texts.append([" ".join(_tokens(e)) for e in examples])
 
     def _idf(self, field: str) -> tuple[dict[str, float], float]:
@@ -181,11 +183,6 @@ class GuideIndex:
         folded = fold(question)
         definition = bool(_DEFINITION.search(folded))
         how = bool(_HOW.search(folded)) and not definition
-        nearest = {}  # the single most similar example question lends its entry a bonus
-        if self.examples:
-            best, index = max((self._bm25(words, c, self.idf_examples, self.avg_examples), i)
-                              for i, c in self.examples)
-            nearest[index] = best
         asked = " ".join(_tokens(question))
         hits = []
         for number, entry in enumerate(self.entries):
@@ -197,8 +194,6 @@ class GuideIndex:
             if entry.kind == "glossary":
                 score += self.DEFINITION if definition and longest else self.NOT_DEFINITION
                 score -= self.HOW if how else 0.0
-            # the closest example question is direct evidence: it can outweigh the form-based penalties
-            score = (score if score > 2.0 else 0.0) + self.EXAMPLE * nearest.get(number, 0.0)
             hits.append(GuideHit(entry.kind, entry.id, score))
         hits.sort(key=lambda h: -h.score)
         return [h for h in hits[:limit] if h.score > 2.0]
