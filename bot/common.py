@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -20,6 +21,16 @@ logger = logging.getLogger(__name__)
 COMMANDS = {"start": "/greet", "help": "/help", "menu": "/help", "language": "/choose_language",
             "forget": "/forget_me"}
 MEDIA_PAYLOAD = "/out_of_scope"  # with metadata {"media": kind}: answered by action_fallback
+
+
+def setting_reader(credentials: dict[str, Any] | None) -> Callable[..., str]:
+    """``value(key, ENV, default)``: a channel setting from credentials.yml, else the environment."""
+    given = credentials or {}
+
+    def value(key: str, env: str, default: str = "") -> str:
+        return str(given.get(key) or os.environ.get(env, default) or default).strip()
+
+    return value
 
 
 @dataclass

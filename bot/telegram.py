@@ -13,7 +13,6 @@ import hmac
 import html
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.common import COMMANDS, MEDIA_PAYLOAD, Inbound, OrderedDispatcher, hand_over
+from bot.common import COMMANDS, MEDIA_PAYLOAD, Inbound, OrderedDispatcher, hand_over, setting_reader
 from bot.store import ChannelStore
 from bot.text import split_message
 
@@ -53,11 +52,7 @@ class TelegramSettings:
 
     @classmethod
     def load(cls, credentials: dict[str, Any] | None) -> TelegramSettings:
-        given = credentials or {}
-
-        def value(key: str, env: str, default: str = "") -> str:
-            return str(given.get(key) or os.environ.get(env, default) or default).strip()
-
+        value = setting_reader(credentials)
         settings = cls(
             token=value("token", "TELEGRAM_TOKEN"),
             secret_token=value("secret_token", "TELEGRAM_SECRET_TOKEN"),

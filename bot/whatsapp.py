@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +27,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.common import MEDIA_PAYLOAD, Inbound, OrderedDispatcher, hand_over
+from bot.common import MEDIA_PAYLOAD, Inbound, OrderedDispatcher, hand_over, setting_reader
 from bot.store import ChannelStore
 from bot.text import split_message
 from lmi4vet.i18n import normalise_language, t
@@ -69,11 +68,7 @@ class WhatsAppSettings:
 
     @classmethod
     def load(cls, credentials: dict[str, Any] | None) -> WhatsAppSettings:
-        given = credentials or {}
-
-        def value(key: str, env: str, default: str = "") -> str:
-            return str(given.get(key) or os.environ.get(env, default) or default).strip()
-
+        value = setting_reader(credentials)
         settings = cls(
             account_sid=value("account_sid", "TWILIO_ACCOUNT_SID"),
             auth_token=value("auth_token", "TWILIO_AUTH_TOKEN"),

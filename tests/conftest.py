@@ -42,6 +42,20 @@ def make_tracker(
     )
 
 
+def run_action(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Run a custom action; return ``(messages, events)``."""
+    import asyncio
+
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    return dispatcher.messages, events
+
+
+def ents(**values: str) -> list[dict[str, str]]:
+    """Entities as NLU (or a button payload) gives them."""
+    return [{"entity": name, "value": value} for name, value in values.items()]
+
+
 @pytest.fixture
 def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()

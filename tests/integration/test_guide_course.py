@@ -42,7 +42,7 @@ def test_contents_section_next_and_back(assistant, lang: str, greeting: str) -> 
 
 @pytest.mark.parametrize(("lang", "question", "expected"), [
     ("en", "what is NEET?", "🔤 NEET"),
-    ("fr", "comment monter une formation pour des chômeurs de longue durée ?", "📘"),
+    ("fr", "comment construire une offre de formation avec les employeurs ?", "📘"),
     ("es", "como planifico un curso para parados", "📘"),
 ])
 def test_free_text_questions_reach_the_guide(assistant, lang: str, question: str, expected: str) -> None:

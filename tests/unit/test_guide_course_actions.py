@@ -3,9 +3,7 @@ the database and shown again after a language switch."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from typing import Any
 
 import pytest
 from rasa_sdk.events import SlotSet
@@ -19,17 +17,8 @@ from actions.menu import main_menu
 from lmi4vet import SUPPORTED_LANGUAGES
 from lmi4vet.content import load, pages, section
 from lmi4vet.i18n import t
-from tests.conftest import make_tracker
-
-
-def run(action: Any, tracker: Any) -> tuple[list[dict], list[dict]]:
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, {}))
-    return dispatcher.messages, events
-
-
-def ents(**values: str) -> list[dict[str, str]]:
-    return [{"entity": name, "value": value} for name, value in values.items()]
+from tests.conftest import ents, make_tracker
+from tests.conftest import run_action as run
 
 
 def guide(lang: str, text: str = "/ask_guide", sender: str = "g", **entities: str):
@@ -68,14 +57,15 @@ def test_section_summary_then_full_text_then_next_and_back(kb_url) -> None:
         assert page["buttons"][0]["payload"] == '/ask_guide{"section":"pitfalls","page":"2"}'
 
 
-@pytest.mark.parametrize(("lang", "question", "kind"), [
-    ("en", "what is NEET?", "glossary"), ("es", "qué es un nini", "glossary"),
-    ("ro", "cum planific un curs de formare", "section"), ("de", "wie lese ich die quote der offenen stellen",
-                                                          "section"),
+@pytest.mark.parametrize(("lang", "question", "entry"), [
+    ("en", "what is NEET?", "🔤 NEET"), ("es", "qué es un nini", "🔤"),
+    ("ro", "cum planific un curs de formare", "📘"), ("de", "wie lese ich die quote der offenen stellen", ""),
 ])
-def test_free_text_questions_find_the_guide(kb_url, lang: str, question: str, kind: str) -> None:
+def test_free_text_questions_find_the_guide(kb_url, lang: str, question: str, entry: str) -> None:
     [message], _ = guide(lang, text=question)
-    assert message["text"].startswith("🔤" if kind == "glossary" else "📘")
+    assert message["text"].startswith(entry or ("📘", "🔤"))
+    if message["text"].startswith("🔤"):  # a term's definition links to the section that explains more
+        assert message["buttons"][0]["payload"].startswith('/ask_guide{"section":')
 
 
 def test_switching_language_shows_the_same_section(kb_url) -> None:

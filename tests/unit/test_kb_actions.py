@@ -5,31 +5,20 @@ Expected figures are those of Eurostat's une_rt_a and earn_mw_cur as curated in 
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 import pytest
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.figures import ActionIndicator
 from actions.occupations import ActionInDemand, ActionOccupationSkills
 from lmi4vet import SUPPORTED_LANGUAGES
 from lmi4vet.i18n import t
-from tests.conftest import make_tracker
+from tests.conftest import ents, make_tracker
+from tests.conftest import run_action as run
 
 NBSP = "\xa0"
 WELDER = "http://data.europa.eu/esco/occupation/7aedaa07-3884-4c5b-88f9-80997b2aa54b"
 
 
-def run(action: Any, tracker: Any) -> tuple[list[dict], list[dict]]:
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, {}))
-    return dispatcher.messages, events
-
-
-def ents(**values: str) -> list[dict[str, str]]:
-    return [{"entity": name, "value": value} for name, value in values.items()]
 
 
 ROMANIA_2025 = {  # une_rt_a, Y15-74: RO 2025 6.1, 2024 5.4; EU27_2020 2025 6.0
