@@ -55,9 +55,10 @@ def telegram_turn(url: str, api: TelegramStandIn, chat_id: int) -> float:
 
 
 def run(users: int, turns: int, work) -> tuple[list[float], float]:
+    """``turns`` greetings from ``users`` parallel users; each user starts a new conversation every ten."""
     started = time.perf_counter()
     with ThreadPoolExecutor(users) as pool:
-        latencies = list(pool.map(lambda n: work(n % users), range(turns)))
+        latencies = list(pool.map(lambda n: work(n % users + users * (n // (users * 10))), range(turns)))
     return latencies, turns / (time.perf_counter() - started)
 
 
@@ -75,7 +76,7 @@ def main() -> None:
             rest_turn(url, "warm-up")
             telegram_turn(url, api, 1)
             for users, turns in TURNS.items():
-                base = next(_ids)
+                base = next(_ids) * 1000
                 rest, rest_tput = run(users, turns, lambda u, b=base: rest_turn(url, f"bench-{b}-{u}"))
                 tele, tele_tput = run(users, turns, lambda u, b=base: telegram_turn(url, api, b + u))
                 print(f"{users:>2} user(s), {turns} greetings each way:")

@@ -79,9 +79,9 @@ def main() -> None:
             latencies = [timed(parse, text) for text in texts]
             print(f"/model/parse over {len(latencies)} held-out texts: p50 {percentile(latencies, 50):.1f} ms, "
                   f"p95 {percentile(latencies, 95):.1f} ms")
-            sender = uuid.uuid4().hex
-            turns = [timed(turn, sender, text) for text in texts[:300]]
-            print(f"REST turn (NLU + action server + SQLite tracker), 1 user, {len(turns)} turns: "
+            base = uuid.uuid4().hex  # conversations of ten messages, as people have them
+            turns = [timed(turn, f"{base}-{n // 10}", text) for n, text in enumerate(texts[:300])]
+            print(f"REST turn (NLU + action server + SQLite tracker), 1 user at a time, {len(turns)} turns: "
                   f"p50 {percentile(turns, 50):.1f} ms, p95 {percentile(turns, 95):.1f} ms")
             for users in (10,):
                 jobs = [(f"{uuid.uuid4().hex}-{i % users}", texts[i % len(texts)]) for i in range(300)]

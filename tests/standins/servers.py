@@ -54,7 +54,7 @@ class StandIn:
             found = self.calls_of(method, **match)
             if len(found) >= count:
                 return found
-            time.sleep(0.05)
+            time.sleep(0.002)
         found = self.calls_of(method, **match)
         raise AssertionError(f"expected {count} {method} call(s) matching {match}, got {found}")
 
