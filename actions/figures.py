@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType, SlotSet
 from actions.base import Button, LocalizedAction, Reply
 from actions.data import entity_values, kb_session, latest_text
 from lmi4vet.countries import EU_AGGREGATE, resolve_country
-from lmi4vet.i18n import country_name, format_money, format_number, format_percent
+from lmi4vet.i18n import country_name, format_money, format_number, format_percent, t_or
 from lmi4vet.kb.facts import Figure, FigureAnswer, figure_answer, indicators_for_geo
 from lmi4vet.kb.indicators import BY_CODE, INDICATORS, resolve_indicator
 
@@ -72,7 +72,7 @@ def describe(answer: FigureAnswer, reply: Reply) -> str:
                                 value=format_value(answer.previous, reply),
                                 change=format_change(figure, answer.previous, reply)))
     lines.append(reply.text("figures.source", source=figure.source, dataset=figure.dataset,
-                            title=figure.dataset_title))
+                            title=t_or(lang, f"datasets.{figure.dataset}", figure.dataset_title)))
     flags = [flag for flag in figure.flags if flag in KNOWN_FLAGS]
     if flags:
         lines.append(reply.text("figures.flags", flags=", ".join(

@@ -12,7 +12,7 @@ from actions.base import Button, LocalizedAction, Reply
 from actions.data import entity_values, kb_session, latest_text
 from actions.figures import describe, place_name
 from lmi4vet.countries import EU_AGGREGATE, resolve_country
-from lmi4vet.i18n import language_name
+from lmi4vet.i18n import language_name, t_or
 from lmi4vet.kb.facts import figure_answer
 from lmi4vet.kb.occupations import (
     decide,
@@ -67,8 +67,10 @@ class ActionInDemand(LocalizedAction):
                 return [SlotSet("last_topic", "in_demand"), SlotSet("country", geo)]
             shortage = lists[0]
             labels = [(uri, occupation_label(session, uri, lang)) for uri in shortage.occupations]
+        source = t_or(lang, "sources.european_labour_authority", shortage.source) \
+            if shortage.source == "European Labour Authority (EURES)" else shortage.source
         header = reply.text("in_demand.header", place=place_name(shortage.geo, lang, reply), year=str(shortage.year),
-                            title=shortage.title, source=shortage.source)
+                            title=t_or(lang, f"datasets.{shortage.dataset}", shortage.title), source=source)
         body = "\n".join(f"• {label}" for _, label in labels)
         text = "\n\n".join(part for part in (intro, header, body, reply.text("in_demand.tap_for_skills")) if part)
         buttons = [(label, skills_payload(uri)) for uri, label in labels[:5]]

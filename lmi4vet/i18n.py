@@ -82,6 +82,11 @@ def t(lang: str | None, key: str, **params: Any) -> str:
     return text.format(**params) if params else text
 
 
+def t_or(lang: str | None, key: str, default: str) -> str:
+    """The text of ``key`` when the locales have it, else ``default`` (for data-driven keys)."""
+    return t(lang, key) if key in catalog(DEFAULT_LANGUAGE) else default
+
+
 def placeholders(text: str) -> set[str]:
     """The placeholder names used in a locale string."""
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}

@@ -73,7 +73,7 @@ def test_skills_of_a_welder(assistant, lang: str) -> None:
 @pytest.mark.parametrize("lang", sorted(IN_DEMAND))
 def test_jobs_in_demand(assistant, lang: str) -> None:
     [reply] = assistant.say(sender(), IN_DEMAND[lang])
-    assert "EURES Report on labour shortages and surpluses 2023" in reply["text"]
+    assert "EURES" in reply["text"] and "2023" in reply["text"]
     assert reply["text"].count("• ") == 6
 
 

@@ -45,7 +45,7 @@ def test_latest_figure_with_comparisons_and_source(kb_url, lang: str) -> None:
     lines = messages[0]["text"].split("\n")
     assert lines[:3] == list(ROMANIA_2025[lang])
     assert lines[3] == t(lang, "figures.source", source="Eurostat", dataset="une_rt_a",
-                         title="Unemployment by sex and age - annual data")
+                         title=t(lang, "datasets.une_rt_a"))
     assert SlotSet("indicator", "unemployment_rate") in events and SlotSet("country", "RO") in events
 
 
@@ -92,7 +92,7 @@ def test_minimum_wage_in_euros_per_month(kb_url) -> None:
                                           f"UE-27 pentru ianuarie 2025:") is False
     assert messages[0]["text"].split("\n")[:2] == [
         f"Salariul minim lunar, România, ianuarie 2025: 814,00{NBSP}EUR pe lună",
-        "Sursa: Eurostat, setul de date earn_mw_cur (Monthly minimum wages - bi-annual data (1 January 2025)).",
+        "Sursa: Eurostat, setul de date earn_mw_cur (Salariile minime lunare - date semestriale).",
     ]
 
 
@@ -127,7 +127,9 @@ def test_jobs_in_demand_with_source_and_year(kb_url, lang: str) -> None:
     messages, _ = run(ActionInDemand(), make_tracker("jobs in demand", intent="ask_in_demand_occupations",
                                                           slots={"language": lang}))
     text = messages[0]["text"]
-    assert "2023" in text and "EURES Report on labour shortages and surpluses 2023" in text
+    assert text.startswith(t(lang, "in_demand.header", place=t(lang, "figures.eu27"), year="2023",
+                             source=t(lang, "sources.european_labour_authority"),
+                             title=t(lang, "datasets.eures_shortages_2023")))
     assert text.count("• ") == 6
     assert all(b["payload"].startswith('/ask_occupation_skills{"occupation_id":"') for b in messages[0]["buttons"])
 
