@@ -114,7 +114,8 @@ class GuideHit:
 _DEFINITION = re.compile(
     r"\b(what( i|')?s|what are|what does|define|definition|meaning|mean|(q|que) es|(q|que) son|significa|"
     r"qu'est|c'est quoi|c koi|veut dire|signifie|definition|was ist|was sind|bedeutet|heisst|"
-    r"ce (este|e|inseamna|sunt)|inseamna|definitie)\b")
+    r"ce (este|e|inseamna|sunt)|inseamna|definitie|para (q|que) sirve|(q|que) mide|quoi sert|wozu|"
+    r"la ce (foloseste|serveste)|what is it for|stand for)\b")
 
 
 _HOW = re.compile(r"\b(how|why|should|como|por que|porque|deberia|comment|pourquoi|faut il|dois je|wie|warum|"
@@ -138,6 +139,7 @@ class GuideIndex:
 
     K1, B = 1.2, 0.75
     NAMES, TEXT, PHRASE, DEFINITION, NOT_DEFINITION, HOW, SIMILAR = 2.0, 1.0, 1.5, 4.0, -1.5, 6.0, 20.0
+    SECTION_OVER_TERM = 0.85
 
     def __init__(self, lang: str) -> None:
         data = load("guide", lang)
@@ -196,6 +198,12 @@ class GuideIndex:
                 score -= self.HOW if how else 0.0
             hits.append(GuideHit(entry.kind, entry.id, score))
         hits.sort(key=lambda h: -h.score)
+        if hits and hits[0].kind == "glossary" and (len(words) > 3 or not definition):
+            # a longer or practical question about a term wants the section that explains it, when close
+            section = next((h for h in hits if h.kind == "section"), None)
+            if section is not None and section.score >= self.SECTION_OVER_TERM * hits[0].score:
+                hits.remove(section)
+                hits.insert(0, section)
         return [h for h in hits[:limit] if h.score > 2.0]
 
 
