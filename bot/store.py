@@ -27,6 +27,7 @@ from lmi4vet.settings import Settings
 
 logger = logging.getLogger(__name__)
 DEDUP_TTL = timedelta(hours=48)
+ADDRESS_CACHE = timedelta(minutes=5)
 
 
 def secret_key() -> bytes:
@@ -64,6 +65,7 @@ class ChannelStore:
     def __init__(self, engine: Engine | None = None, redis_url: str = "", key: bytes | None = None) -> None:
         self.engine = engine or shared_engine(database_url())
         self.key = key or secret_key()
+        self._addresses: dict[str, Address] = {}
         self.redis = None
         if redis_url:
             import redis
@@ -72,19 +74,39 @@ class ChannelStore:
 
     def remember(self, channel: str, address: str, language_hint: str | None = None) -> str:
         """Record an inbound message from ``address``; return its sender id."""
+        return self.accept(channel, None, address, language_hint) or ""
+
+    def accept(self, channel: str, event_id: str | None, address: str, language_hint: str | None = None
+               ) -> str | None:
+        """One transaction per inbound message: note its delivery id (``None`` if already seen: a retry) and
+        its sender's address and time; return the sender id."""
         sender_id = sender_id_for(channel, address, self.key)
         now = datetime.utcnow()
-        with session_scope(self.engine) as session:
-            user = session.get(ChannelUser, sender_id)
-            if user is None:
-                session.add(ChannelUser(sender_id=sender_id, channel=channel, address=address,
-                                        language_hint=language_hint, created_at=now, last_inbound_at=now))
-            else:
-                user.last_inbound_at = now
-                user.language_hint = language_hint or user.language_hint
+        if event_id is not None and self.redis is not None and not self.first_delivery(channel, event_id):
+            return None
+        try:
+            with session_scope(self.engine) as session:
+                if event_id is not None and self.redis is None:
+                    session.add(ChannelEvent(channel=channel, event_id=event_id[:64], seen_at=now))
+                    session.flush()
+                user = session.get(ChannelUser, sender_id)
+                if user is None:
+                    session.add(ChannelUser(sender_id=sender_id, channel=channel, address=address,
+                                            language_hint=language_hint, created_at=now, last_inbound_at=now))
+                else:
+                    user.last_inbound_at = now
+                    user.language_hint = language_hint or user.language_hint
+        except IntegrityError:
+            return None  # the delivery id was there already
+        self._addresses[sender_id] = Address(channel, address, language_hint, now)
         return sender_id
 
-    def address_of(self, sender_id: str) -> Address | None:
+    def address_of(self, sender_id: str, fresh: bool = False) -> Address | None:
+        """Where to reply: from memory for a few minutes after this process saw the user's message (unless
+        ``fresh``), else from the database."""
+        cached = self._addresses.get(sender_id)
+        if cached is not None and not fresh and datetime.utcnow() - cached.last_inbound_at < ADDRESS_CACHE:
+            return cached
         with session_scope(self.engine) as session:
             user = session.get(ChannelUser, sender_id)
             if user is None:
@@ -142,6 +164,7 @@ class ChannelStore:
 
     def forget(self, sender_id: str) -> None:
         """Delete everything the channels keep about a user (used by "forget me")."""
+        self._addresses.pop(sender_id, None)
         with session_scope(self.engine) as session:
             for model in (NumberedMenu, ChannelUser):
                 session.execute(delete(model).where(model.sender_id == sender_id))

@@ -215,11 +215,13 @@ class TelegramInput(InputChannel):
         if kind == "callback" and parts.get("id"):
             with suppress(TelegramError):
                 await with_retries(lambda: self.bot.answer_callback_query(parts["id"]))
-        if not await asyncio.to_thread(self.store.first_delivery, CHANNEL, str(update_id)):
-            return "duplicate"
         if kind == "ignore" or parts.get("chat") is None:
-            return "ignored"
-        sender_id = await asyncio.to_thread(self.store.remember, CHANNEL, str(parts["chat"]), parts.get("lang"))
+            seen = await asyncio.to_thread(self.store.first_delivery, CHANNEL, str(update_id))
+            return "ignored" if seen else "duplicate"
+        sender_id = await asyncio.to_thread(self.store.accept, CHANNEL, str(update_id), str(parts["chat"]),
+                                            parts.get("lang"))
+        if sender_id is None:
+            return "duplicate"
         text, metadata = await self._text_for(kind, parts)
         if text is None:
             return "ignored"

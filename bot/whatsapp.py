@@ -135,7 +135,7 @@ class WhatsAppOutput(OutputChannel):
             logger.error("whatsapp: Twilio refused a message (code %s, status %s)", exc.code, exc.status)
 
     async def _address(self, recipient_id: str) -> str | None:
-        address = await asyncio.to_thread(self.store.address_of, recipient_id)
+        address = await asyncio.to_thread(self.store.address_of, recipient_id, True)  # the window needs the truth
         if address is None or address.channel != CHANNEL:
             logger.error("whatsapp: no number known for %s", recipient_id[:8])
             return None
@@ -240,10 +240,10 @@ class WhatsAppInput(InputChannel):
         number = fields.get("From", "")
         if not sid or not number.startswith("whatsapp:"):
             return "ignored"  # status callbacks and non-WhatsApp traffic
-        if not await asyncio.to_thread(self.store.first_delivery, CHANNEL, sid):
-            return "duplicate"
         hint = language_from_phone(number)
-        sender_id = await asyncio.to_thread(self.store.remember, CHANNEL, number, hint)
+        sender_id = await asyncio.to_thread(self.store.accept, CHANNEL, sid, number, hint)
+        if sender_id is None:
+            return "duplicate"
         body = fields.get("Body", "")
         metadata: dict[str, Any] = {}
         if fields.get("ButtonPayload"):
