@@ -11,7 +11,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 
 from lmi4vet.i18n import normalise_language, t
 
@@ -90,3 +90,32 @@ async def hand_over(
         with suppress(Exception):
             lang = normalise_language(inbound.language_hint)
             await output.send_text_message(inbound.sender_id, t(lang, "errors.generic"), language=lang)
+
+
+class ChannelInput(InputChannel):
+    """What our connectors share: a name, settings read from credentials.yml or the environment, the channel
+    store (made on first use, inside the server), and per-user ordering."""
+
+    CHANNEL = ""
+    SETTINGS: Any = None  # a settings class with ``load(credentials)`` and a ``redis_url`` field
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> ChannelInput:
+        return cls(cls.SETTINGS.load(credentials))
+
+    def __init__(self, settings: Any, store: Any = None) -> None:
+        self.settings = settings
+        self._store = store
+        self.dispatcher = OrderedDispatcher()
+
+    @property
+    def store(self) -> Any:
+        if self._store is None:
+            from bot.store import ChannelStore
+
+            self._store = ChannelStore(redis_url=self.settings.redis_url)
+        return self._store

@@ -18,7 +18,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -26,7 +26,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.common import COMMANDS, MEDIA_PAYLOAD, Inbound, OrderedDispatcher, hand_over, setting_reader
+from bot.common import COMMANDS, MEDIA_PAYLOAD, ChannelInput, Inbound, hand_over, setting_reader
 from bot.store import ChannelStore
 from bot.text import split_message
 
@@ -178,29 +178,16 @@ def parse_update(update: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return "media", {"chat": chat, "lang": lang, "media": kind}
 
 
-class TelegramInput(InputChannel):
+class TelegramInput(ChannelInput):
     """Rasa input channel for Telegram (see the module docstring)."""
 
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
-        return cls(TelegramSettings.load(credentials))
+    CHANNEL = CHANNEL
+    SETTINGS = TelegramSettings
 
     def __init__(self, settings: TelegramSettings, store: ChannelStore | None = None, bot: Bot | None = None) -> None:
-        self.settings = settings
-        self._store = store
+        super().__init__(settings, store)
         self.bot = bot or make_bot(settings)
-        self.dispatcher = OrderedDispatcher()
         self._poller: asyncio.Task | None = None
-
-    @property
-    def store(self) -> ChannelStore:
-        if self._store is None:
-            self._store = ChannelStore(redis_url=self.settings.redis_url)
-        return self._store
 
     def get_output_channel(self) -> OutputChannel:
         return TelegramOutput(self.bot, self.store)

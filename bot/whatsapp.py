@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -27,7 +27,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.common import MEDIA_PAYLOAD, Inbound, OrderedDispatcher, hand_over, setting_reader
+from bot.common import MEDIA_PAYLOAD, ChannelInput, Inbound, hand_over, setting_reader
 from bot.store import ChannelStore
 from bot.text import split_message
 from lmi4vet.i18n import normalise_language, t
@@ -198,24 +198,17 @@ class WhatsAppOutput(OutputChannel):
         return True
 
 
-class WhatsAppInput(InputChannel):
+class WhatsAppInput(ChannelInput):
     """Rasa input channel for WhatsApp via Twilio (see the module docstring)."""
 
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> WhatsAppInput:
-        return cls(WhatsAppSettings.load(credentials))
+    CHANNEL = CHANNEL
+    SETTINGS = WhatsAppSettings
 
     def __init__(self, settings: WhatsAppSettings, store: ChannelStore | None = None,
                  client: Client | None = None) -> None:
-        self.settings = settings
-        self._store = store
+        super().__init__(settings, store)
         self._client = client
         self.validator = RequestValidator(settings.auth_token)
-        self.dispatcher = OrderedDispatcher()
 
     @property
     def client(self) -> Client:
@@ -223,12 +216,6 @@ class WhatsAppInput(InputChannel):
         if self._client is None:
             self._client = make_client(self.settings)
         return self._client
-
-    @property
-    def store(self) -> ChannelStore:
-        if self._store is None:
-            self._store = ChannelStore(redis_url=self.settings.redis_url)
-        return self._store
 
     def get_output_channel(self) -> OutputChannel:
         return WhatsAppOutput(self.client, self.settings, self.store)
