@@ -8,6 +8,7 @@ user's language instead of going silent.
 
 from __future__ import annotations
 
+import json
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -29,6 +30,14 @@ PINNED_SLOT = "language_pinned"
 PENDING_SLOT = "pending_action"
 
 Button = tuple[str, str]  # (title, payload)
+
+
+def payload(intent: str, **entities: str) -> str:
+    """A button payload in Rasa's syntax: ``payload("ask_guide", section="wages")`` ->
+    ``/ask_guide{"section":"wages"}`` (no entities: ``/ask_guide``)."""
+    if not entities:
+        return f"/{intent}"
+    return f"/{intent}" + json.dumps(entities, ensure_ascii=False, separators=(",", ":"))
 
 
 class Reply:

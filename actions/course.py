@@ -9,15 +9,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from sqlalchemy.orm import Session
 
-from actions.base import Button, LocalizedAction, Reply
+from actions.base import Button, LocalizedAction, Reply, payload
 from actions.data import entity_values, kb_session
 from lmi4vet import course
 from lmi4vet.content import load, module, module_ids
 
 
 def course_payload(**parts: str) -> str:
-    inner = ",".join(f'"{key}":"{value}"' for key, value in parts.items())
-    return f"/start_course{{{inner}}}"
+    return payload("start_course", **parts)
 
 
 def steps_of(found: dict[str, Any]) -> int:

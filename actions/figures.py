@@ -10,7 +10,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.base import Button, LocalizedAction, Reply
+from actions.base import Button, LocalizedAction, Reply, payload
 from actions.data import entity_values, kb_session, latest_text
 from lmi4vet.countries import EU_AGGREGATE, resolve_country
 from lmi4vet.i18n import country_name, format_money, format_number, format_percent, t_or
@@ -135,25 +135,25 @@ class ActionIndicator(LocalizedAction):
         if answer.figure is None and answer.available_years:
             nearest = answer.nearest_year
             reply.say("figures.missing_year", indicator=name, place=place, year=str(year), nearest=str(nearest),
-                      buttons=[(str(nearest), f'/ask_indicator{{"year":"{nearest}"}}')])
+                      buttons=[(str(nearest), payload("ask_indicator", year=str(nearest)))])
             return events
         if answer.figure is None:
             reply.say("figures.no_data", indicator=name, place=place,
-                      buttons=[(reply.text(f"indicators.{code}"), f'/ask_indicator{{"indicator":"{code}"}}')
+                      buttons=[(reply.text(f"indicators.{code}"), payload("ask_indicator", indicator=code))
                                for code in others[:4]])
             return events
-        buttons: list[Button] = [(reply.text(f"indicators.{code}"), f'/ask_indicator{{"indicator":"{code}"}}')
+        buttons: list[Button] = [(reply.text(f"indicators.{code}"), payload("ask_indicator", indicator=code))
                                  for code in others[:3]]
         if geo != EU_AGGREGATE:
-            buttons.append((reply.text("figures.eu27"), f'/ask_indicator{{"country":"{EU_AGGREGATE}"}}'))
+            buttons.append((reply.text("figures.eu27"), payload("ask_indicator", country=EU_AGGREGATE)))
         reply.send(describe(answer, reply), buttons)
         return events
 
     @staticmethod
     def _indicator_buttons(reply: Reply) -> list[Button]:
-        return [(reply.text(f"indicators.{i.code}"), f'/ask_indicator{{"indicator":"{i.code}"}}') for i in INDICATORS]
+        return [(reply.text(f"indicators.{i.code}"), payload("ask_indicator", indicator=i.code)) for i in INDICATORS]
 
     @staticmethod
     def _country_buttons(reply: Reply) -> list[Button]:
         codes = (*SUGGESTED_COUNTRIES, EU_AGGREGATE)
-        return [(place_name(code, reply.language, reply), f'/ask_indicator{{"country":"{code}"}}') for code in codes]
+        return [(place_name(code, reply.language, reply), payload("ask_indicator", country=code)) for code in codes]

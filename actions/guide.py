@@ -8,7 +8,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.base import Button, LocalizedAction, Reply
+from actions.base import Button, LocalizedAction, Reply, payload
 from actions.data import entity_values, latest_text
 from lmi4vet.content import glossary_entry, guide_index, load, pages, section, section_ids
 
@@ -16,8 +16,7 @@ PER_PAGE = 10
 
 
 def guide_payload(**parts: str) -> str:
-    inner = ",".join(f'"{key}":"{value}"' for key, value in parts.items())
-    return f"/ask_guide{{{inner}}}"
+    return payload("ask_guide", **parts)
 
 
 def show_contents(reply: Reply, page: int = 1) -> list[EventType]:

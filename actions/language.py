@@ -7,7 +7,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.base import LANGUAGE_SLOT, PINNED_SLOT, LocalizedAction, Reply
+from actions.base import LANGUAGE_SLOT, PINNED_SLOT, LocalizedAction, Reply, payload
 from actions.menu import say_with_menu
 from lmi4vet import SUPPORTED_LANGUAGES
 from lmi4vet.i18n import language_autonym, language_name
@@ -16,7 +16,7 @@ from lmi4vet.language import language_from_name
 
 def language_buttons() -> list[tuple[str, str]]:
     """One button per supported language, each titled in its own language."""
-    return [(language_autonym(code), f'/choose_language{{"language":"{code}"}}') for code in SUPPORTED_LANGUAGES]
+    return [(language_autonym(code), payload("choose_language", language=code)) for code in SUPPORTED_LANGUAGES]
 
 
 class ActionChooseLanguage(LocalizedAction):

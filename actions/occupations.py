@@ -8,7 +8,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.base import Button, LocalizedAction, Reply
+from actions.base import Button, LocalizedAction, Reply, payload
 from actions.data import entity_values, kb_session, latest_text
 from actions.figures import describe, place_name
 from lmi4vet.countries import EU_AGGREGATE, resolve_country
@@ -35,8 +35,11 @@ def concept_id(uri: str) -> str:
 
 
 def skills_payload(uri: str, page: int = 1) -> str:
-    suffix = f',"page":"{page}"' if page > 1 else ""
-    return f'/ask_occupation_skills{{"occupation_id":"{concept_id(uri)}"{suffix}}}'
+    """The button that opens a job's skills (page 1) or a further page of them."""
+    parts = {"occupation_id": concept_id(uri)}
+    if page > 1:
+        parts["page"] = str(page)
+    return payload("ask_occupation_skills", **parts)
 
 
 class ActionInDemand(LocalizedAction):
