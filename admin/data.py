@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from lmi4vet.db.models import ConversationReview, ModuleResult, NluCorrection
 from lmi4vet.language import detect
-from lmi4vet.privacy import EVENTS, _has_events_table
+from lmi4vet.privacy import EVENTS, has_events_table
 from lmi4vet.settings import PROJECT_ROOT
 
 FALLBACK_ACTIONS = {"action_fallback"}
@@ -64,7 +64,7 @@ class Conversation:
 
 def read_events(tracker: Engine, sender_id: str | None = None, text: str = "") -> list[tuple[str, dict]]:
     """``(sender_id, event)`` in order; ``text`` keeps only the conversations where a user wrote it."""
-    if not _has_events_table(tracker):
+    if not has_events_table(tracker):
         return []
     query = select(EVENTS.c.sender_id, EVENTS.c.data).order_by(EVENTS.c.id)
     if sender_id is not None:
@@ -76,6 +76,14 @@ def read_events(tracker: Engine, sender_id: str | None = None, text: str = "") -
         query = query.where(EVENTS.c.sender_id.in_(senders))
     with tracker.connect() as connection:
         return [(row.sender_id, json.loads(row.data)) for row in connection.execute(query)]
+
+
+def by_sender(tracker: Engine, text: str = "") -> dict[str, list[dict]]:
+    """Every conversation's events, grouped by sender (see :func:`read_events` for ``text``)."""
+    grouped: dict[str, list[dict]] = defaultdict(list)
+    for sender_id, event in read_events(tracker, text=text):
+        grouped[sender_id].append(event)
+    return grouped
 
 
 def turns(events: list[dict]) -> list[Turn]:
@@ -101,9 +109,7 @@ def turns(events: list[dict]) -> list[Turn]:
 
 def summarise(tracker: Engine, db: Session, text: str = "") -> list[Conversation]:
     """One summary per conversation, newest first."""
-    grouped: dict[str, list[dict]] = defaultdict(list)
-    for sender_id, event in read_events(tracker, text=text):
-        grouped[sender_id].append(event)
+    grouped = by_sender(tracker, text)
     reviews = {r.sender_id: r for r in db.execute(select(ConversationReview)).scalars()}
     summaries = []
     for sender_id, events in grouped.items():
@@ -176,9 +182,7 @@ def misunderstood(tracker: Engine, db: Session, threshold: float) -> list[Misund
     """User messages that hit the fallback (low confidence or out of scope) or scored below ``threshold``, and
     have no correction yet."""
     done = {(c.sender_id, c.message_id) for c in db.execute(select(NluCorrection)).scalars()}
-    grouped: dict[str, list[dict]] = defaultdict(list)
-    for sender_id, event in read_events(tracker):
-        grouped[sender_id].append(event)
+    grouped = by_sender(tracker)
     found = []
     for sender_id, events in grouped.items():
         language = ""

@@ -17,16 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from lmi4vet.db.engine import database_url, session_scope, shared_engine
 from lmi4vet.db.models import ChannelEvent, ChannelUser, NumberedMenu, PayloadKey
+from lmi4vet.privacy import DELIVERY_ID_TTL as DEDUP_TTL
+from lmi4vet.privacy import purge_delivery_ids
 from lmi4vet.settings import Settings
 
 logger = logging.getLogger(__name__)
-DEDUP_TTL = timedelta(hours=48)
 ADDRESS_CACHE = timedelta(minutes=5)
 
 
@@ -126,11 +126,8 @@ class ChannelStore:
         return True
 
     def purge_deliveries(self, older_than: timedelta = DEDUP_TTL) -> int:
-        """Forget delivery ids older than the providers' retry horizon."""
-        with session_scope(self.engine) as session:
-            result = session.execute(delete(ChannelEvent).where(
-                ChannelEvent.seen_at < datetime.utcnow() - older_than))
-            return result.rowcount or 0
+        """Forget delivery ids older than the providers' retry horizon (the retention command does this too)."""
+        return purge_delivery_ids(self.engine, older_than)
 
     def short_key(self, payload: str) -> str:
         """A short, stable key standing for ``payload`` ("k:" + 16 hex characters)."""
@@ -161,14 +158,3 @@ class ChannelStore:
         with session_scope(self.engine) as session:
             menu = session.get(NumberedMenu, sender_id)
             return [tuple(option) for option in json.loads(menu.options)] if menu else []
-
-    def forget(self, sender_id: str) -> None:
-        """Delete everything the channels keep about a user (used by "forget me")."""
-        self._addresses.pop(sender_id, None)
-        with session_scope(self.engine) as session:
-            for model in (NumberedMenu, ChannelUser):
-                session.execute(delete(model).where(model.sender_id == sender_id))
-
-    def user_ids(self) -> list[str]:
-        with session_scope(self.engine) as session:
-            return list(session.execute(select(ChannelUser.sender_id)).scalars())

@@ -12,13 +12,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 from rapidfuzz import fuzz
 
-from lmi4vet import SUPPORTED_LANGUAGES
 from lmi4vet.i18n import normalise_language
 from lmi4vet.settings import PROJECT_ROOT
 from lmi4vet.text import fold
@@ -210,11 +208,3 @@ class GuideIndex:
 @cache
 def guide_index(lang: str) -> GuideIndex:
     return GuideIndex(normalise_language(lang))
-
-
-def available_languages(kind: str) -> list[str]:
-    return [lang for lang in SUPPORTED_LANGUAGES if (CONTENT_DIR / kind / f"{lang}.yml").exists()]
-
-
-def content_path(kind: str, lang: str) -> Path:
-    return CONTENT_DIR / kind / f"{lang}.yml"

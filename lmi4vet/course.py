@@ -66,9 +66,3 @@ def results(session: Session, sender_id: str) -> dict[str, tuple[int, int]]:
 def restart_module(session: Session, sender_id: str, module_id: str) -> None:
     """Clear a module's answers so that its quiz can be taken again."""
     session.execute(delete(QuizAnswer).where(QuizAnswer.sender_id == sender_id, QuizAnswer.module_id == module_id))
-
-
-def forget(session: Session, sender_id: str) -> None:
-    """Delete everything about a user's course (privacy)."""
-    for model in (CourseProgress, QuizAnswer, ModuleResult):
-        session.execute(delete(model).where(model.sender_id == sender_id))

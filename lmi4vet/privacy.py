@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from lmi4vet.db.engine import database_url, make_engine, session_scope, shared_engine
 from lmi4vet.db.models import (
+    ChannelEvent,
     ChannelUser,
     ConversationReview,
     CourseProgress,
@@ -30,6 +31,7 @@ from lmi4vet.settings import Settings
 
 logger = logging.getLogger(__name__)
 DEFAULT_RETENTION_DAYS = 180
+DELIVERY_ID_TTL = timedelta(hours=48)  # longer than Telegram's and Twilio's retries
 PER_USER = (ChannelUser, NumberedMenu, CourseProgress, QuizAnswer, ModuleResult, ConversationReview,
             NluCorrection, ErasureRequest)
 
@@ -50,10 +52,17 @@ def tracker_engine() -> Engine:
     return shared_engine(tracker_url())
 
 
-def _has_events_table(engine: Engine) -> bool:
+def has_events_table(engine: Engine) -> bool:
     from sqlalchemy import inspect
 
     return inspect(engine).has_table("events")
+
+
+def purge_delivery_ids(db: Engine, older_than: timedelta = DELIVERY_ID_TTL) -> int:
+    """Delete the channels' de-duplication ids older than the providers' retry horizon."""
+    with session_scope(db) as session:
+        result = session.execute(delete(ChannelEvent).where(ChannelEvent.seen_at < datetime.utcnow() - older_than))
+        return result.rowcount or 0
 
 
 def erase_user(sender_id: str, db: Engine | None = None, tracker: Engine | None = None) -> dict[str, int]:
@@ -61,7 +70,7 @@ def erase_user(sender_id: str, db: Engine | None = None, tracker: Engine | None 
     db = db or shared_engine(database_url())
     tracker = tracker or tracker_engine()
     counts: dict[str, int] = {}
-    if _has_events_table(tracker):
+    if has_events_table(tracker):
         with tracker.begin() as connection:
             counts["events"] = connection.execute(delete(EVENTS).where(EVENTS.c.sender_id == sender_id)).rowcount
     with session_scope(db) as session:
@@ -97,12 +106,13 @@ def pending_erasures(db: Engine, older_than: timedelta = timedelta(seconds=30)) 
 
 def enforce_retention(days: int = DEFAULT_RETENTION_DAYS, db: Engine | None = None,
                       tracker: Engine | None = None) -> dict[str, int]:
-    """Erase users whose last message is older than ``days`` (and any pending erasure). Suitable for cron."""
+    """Erase users whose last message is older than ``days`` (and any pending erasure), and forget old channel
+    delivery ids. Suitable for cron."""
     db = db or shared_engine(database_url())
     tracker = tracker or tracker_engine()
     cutoff = time.time() - days * 86400
     stale: set[str] = set(pending_erasures(db))
-    if _has_events_table(tracker):
+    if has_events_table(tracker):
         with tracker.connect() as connection:
             stale |= set(connection.execute(
                 select(EVENTS.c.sender_id).group_by(EVENTS.c.sender_id)
@@ -110,7 +120,7 @@ def enforce_retention(days: int = DEFAULT_RETENTION_DAYS, db: Engine | None = No
     with session_scope(db) as session:
         stale |= set(session.execute(select(ChannelUser.sender_id).where(
             ChannelUser.last_inbound_at < datetime.utcnow() - timedelta(days=days))).scalars())
-    totals: dict[str, int] = {"users": len(stale)}
+    totals: dict[str, int] = {"users": len(stale), "delivery_ids": purge_delivery_ids(db)}
     for sender_id in sorted(stale):
         for table, count in erase_user(sender_id, db, tracker).items():
             totals[table] = totals.get(table, 0) + count
@@ -122,7 +132,7 @@ def export_user(sender_id: str, db: Engine | None = None, tracker: Engine | None
     db = db or shared_engine(database_url())
     tracker = tracker or tracker_engine()
     data: dict = {"sender_id": sender_id, "exported_at": datetime.utcnow().isoformat() + "Z", "events": []}
-    if _has_events_table(tracker):
+    if has_events_table(tracker):
         with tracker.connect() as connection:
             for row in connection.execute(select(EVENTS.c.data).where(EVENTS.c.sender_id == sender_id)
                                           .order_by(EVENTS.c.id)):

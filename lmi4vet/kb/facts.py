@@ -92,13 +92,6 @@ def figure_answer(session: Session, indicator: str, geo: str, year: int | None =
     return FigureAnswer(figure, eu, _previous(figures, figure), year, years)
 
 
-def countries_with_data(session: Session, indicator: str) -> list[str]:
-    """Eurostat geo codes that have at least one value of ``indicator``."""
-    return list(session.execute(
-        select(Fact.geo).where(Fact.indicator == indicator, Fact.value.is_not(None)).distinct().order_by(Fact.geo)
-    ).scalars())
-
-
 def indicators_for_geo(session: Session, geo: str) -> list[str]:
     """Indicator codes with at least one value for ``geo``, in the registry's order."""
     have = set(session.execute(
