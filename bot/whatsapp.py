@@ -31,7 +31,7 @@ from bot.common import MEDIA_PAYLOAD, ChannelInput, Inbound, hand_over, setting_
 from bot.store import ChannelStore
 from bot.text import split_message
 from lmi4vet.i18n import normalise_language, t
-from lmi4vet.text import fold
+from lmi4vet.text import fold, words
 
 logger = logging.getLogger(__name__)
 CHANNEL = "whatsapp"
@@ -109,9 +109,9 @@ def match_option(text: str, options: list[tuple[str, str]]) -> str | None:
     stripped = text.strip().rstrip(".)")
     if stripped.isdigit() and 1 <= int(stripped) <= len(options):
         return options[int(stripped) - 1][1]
-    wanted = fold(text).strip()
+    wanted = " ".join(words(fold(text)))  # emoji, digits and punctuation do not count
     for title, payload in options:
-        if wanted and fold(title).strip(" 📊🔥🛠️📘🎓🌐") == wanted.strip(" 📊🔥🛠️📘🎓🌐"):
+        if wanted and " ".join(words(fold(title))) == wanted:
             return payload
     return None
 

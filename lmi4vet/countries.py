@@ -27,7 +27,7 @@ _EXTRA_FORMS: dict[str, tuple[str, ...]] = {
     "NL": ("holland", "the netherlands", "olanda", "pays bas", "hollande", "holanda"),
     "EL": ("gr", "grecia", "grece", "greek", "griechisch"),
     "UK": ("united kingdom", "great britain", "britain", "england", "marea britanie", "regatul unit",
-           "reino unido", "royaume uni", "grossbritannien", "england"),
+           "reino unido", "royaume uni", "grossbritannien"),
     "DE": ("germania", "alemania", "allemagne", "deutschland", "german", "germany", "aleman", "nemtia"),
     "RO": ("romania", "rumania", "roumanie", "rumanien", "romanian", "rumano", "roumain", "rumanisch"),
     "ES": ("spania", "espana", "espagne", "spanien", "spain", "spanish", "espanol", "spaniol"),

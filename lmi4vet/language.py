@@ -86,10 +86,9 @@ class _Detector:
         self._detector = None
 
     def _build(self):
-        from lingua import Language, LanguageDetectorBuilder
+        from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
-        wanted = [Language.from_iso_code_639_1(getattr(__import__("lingua").IsoCode639_1, c.upper()))
-                  for c in SUPPORTED_LANGUAGES]
+        wanted = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in SUPPORTED_LANGUAGES]
         return LanguageDetectorBuilder.from_languages(*wanted).with_preloaded_language_models().build()
 
     def confidences(self, text: str) -> list[tuple[str, float]]:
