@@ -185,11 +185,16 @@ def test_more_pages_and_the_last_page(kb_url) -> None:
 
 
 def test_ambiguous_job_offers_three_candidates(kb_url) -> None:
-    messages, _ = run(ActionOccupationSkills(), make_tracker("skills electrician", intent="ask_occupation_skills",
-                                                             entities=ents(occupation="electrician"),
+    messages, _ = run(ActionOccupationSkills(), make_tracker("skills electric", intent="ask_occupation_skills",
+                                                             entities=ents(occupation="electric"),
                                                              slots={"language": "en"}))
-    assert messages[0]["text"] == t("en", "skills.candidates", query="electrician") or \
-        messages[0]["text"].startswith(t("en", "skills.header", occupation="electrician"))
+    assert messages[0]["text"] == t("en", "skills.candidates", query="electric")
+    buttons = messages[0]["buttons"]  # the only three occupations that match, all with the same score
+    assert [b["title"] for b in buttons] == ["electrical equipment assembler", "electrician", "domestic electrician"]
+    assert [b["payload"] for b in buttons] == [f'/ask_occupation_skills{{"occupation_id":"{concept}"}}' for concept in
+                                               ["3e524c3e-3ee8-47dd-8463-2c2a41b548bf",
+                                                "4910419f-b4af-4f59-b544-9dbebc8a74f0",
+                                                "5dbb9cf0-b226-402c-a295-2f42ef05ff8b"]]
 
 
 def test_unknown_job(kb_url) -> None:
