@@ -66,14 +66,26 @@ def find_countries(text: str) -> list[tuple[str, str]]:
 
     Two-letter ISO codes count only when written in capitals ("RO", not "ro" or "de").
     """
-    folded = fold(text).replace("-", " ")
+    folded, origin = _fold_with_positions(text)
     found: list[tuple[str, str]] = []
     for match in _pattern().finditer(folded):
         form = match.group(1)
-        if len(form) == 2 and text[match.start(1):match.end(1)] != form.upper():
+        if len(form) == 2 and text[origin[match.start(1)]:origin[match.end(1) - 1] + 1] != form.upper():
             continue
         found.append((_forms()[form], form))
     return found
+
+
+def _fold_with_positions(text: str) -> tuple[str, list[int]]:
+    """``text`` folded as the forms are (hyphens as spaces), and for each folded character the index of the
+    raw character it comes from: folding changes lengths ("ß" -> "ss", "ﬁ" -> "fi", "e\u0301" -> "e")."""
+    pieces: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        piece = fold(char).replace("-", " ")
+        pieces.append(piece)
+        origin.extend([index] * len(piece))
+    return "".join(pieces), origin
 
 
 def resolve_country(text: str) -> str | None:

@@ -40,3 +40,19 @@ def test_every_member_state_has_names_in_five_languages() -> None:
 
 def test_several_countries_in_order() -> None:
     assert [c for c, _ in find_countries("Spain or Germany")] == ["ES", "DE"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("Arbeitslosigkeit Straße DE", "DE"), ("Weißrussland Quote AT", "AT"), ("Mindestlohn Größe AT", "AT"),
+     ("Grüße aus DE", "DE"), ("ß ß ß RO", "RO"), ("Schweißer ﬁnden in ES", "ES")],
+)
+def test_a_code_after_a_letter_that_folds_longer_is_found(text: str, code: str) -> None:
+    # "ß" folds to "ss" and "ﬁ" to "fi": the capital-letter check must look at the right place in the raw text
+    assert resolve_country(text) == code
+    assert find_countries(text) == [(code, code.lower())]
+
+
+def test_a_lowercase_code_after_sharp_s_is_still_not_a_code() -> None:
+    assert resolve_country("Straße de la Paz") is None
+    assert [c for c, _ in find_countries("Größe in Deutschland und AT")] == ["DE", "AT"]
