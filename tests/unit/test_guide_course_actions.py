@@ -52,20 +52,27 @@ def test_section_summary_then_full_text_then_next_and_back(kb_url) -> None:
     assert SlotSet("guide_section", "pitfalls") in events
     full = pages(found["body"])
     [page], _ = guide("en", section="pitfalls", page="1")
-    assert page["text"].endswith(full[0])
-    if len(full) > 1:
-        assert page["buttons"][0]["payload"] == '/ask_guide{"section":"pitfalls","page":"2"}'
+    assert len(full) == 2
+    assert page["text"] == f"📘 {t('en', 'guide.section_page', title=found['title'], page='1', pages='2')}\n\n{full[0]}"
+    assert page["buttons"][0]["payload"] == '/ask_guide{"section":"pitfalls","page":"2"}'
 
 
-@pytest.mark.parametrize(("lang", "question", "entry"), [
-    ("en", "what is NEET?", "🔤 NEET"), ("es", "qué es un nini", "🔤"),
-    ("ro", "cum planific un curs de formare", "📘"), ("de", "wie lese ich die quote der offenen stellen", ""),
+@pytest.mark.parametrize(("lang", "question", "term", "section_id"), [  # term None: the section opens
+    ("en", "what is NEET?", "neet", "youth-and-neet"), ("es", "qué es un nini", "neet", "youth-and-neet"),
+    ("ro", "cum planific un curs de formare", None, "method-design"),
+    ("de", "wie lese ich die quote der offenen stellen", None, "vacancies-shortages"),
 ])
-def test_free_text_questions_find_the_guide(kb_url, lang: str, question: str, entry: str) -> None:
-    [message], _ = guide(lang, text=question)
-    assert message["text"].startswith(entry or ("📘", "🔤"))
-    if message["text"].startswith("🔤"):  # a term's definition links to the section that explains more
-        assert message["buttons"][0]["payload"].startswith('/ask_guide{"section":')
+def test_free_text_questions_find_the_guide(kb_url, lang: str, question: str, term: str | None,
+                                            section_id: str) -> None:
+    [message], events = guide(lang, text=question)
+    if term is None:
+        found = section(lang, section_id)
+        assert message["text"] == f"📘 {found['title']}\n\n{found['summary']}"
+        assert SlotSet("guide_section", section_id) in events
+    else:  # the term's definition, with a first button to the section that explains more
+        entry = next(g for g in load("guide", lang)["glossary"] if g["id"] == term)
+        assert message["text"] == f"🔤 {entry['term']}\n\n{entry['definition']}"
+        assert message["buttons"][0]["payload"] == f'/ask_guide{{"section":"{section_id}"}}'
 
 
 def test_switching_language_shows_the_same_section(kb_url) -> None:
