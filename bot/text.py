@@ -6,33 +6,49 @@ import re
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…:;])\s+")
 
+# (separator to split on, text that joins the parts again); None splits at sentence ends
+_LEVELS: tuple[tuple[str | None, str], ...] = (("\n\n", "\n\n"), ("\n", "\n"), (None, " "), (" ", " "))
 
-def _pieces(text: str, limit: int) -> list[str]:
-    """Units no longer than ``limit``: paragraphs, else lines, else sentences, else words, else characters."""
+
+def _pieces(text: str, limit: int) -> list[tuple[str, str]]:
+    """Units no longer than ``limit`` (paragraphs, else lines, else sentences, else words, else characters),
+    each with the separator that follows it in ``text`` ("" after the last one and inside a cut word).
+
+    A unit split further passes its own separator to its last sub-unit only: the sentences of a paragraph
+    stay joined by a space, and only the paragraph's last sentence is followed by the blank line.
+    """
     if len(text) <= limit:
-        return [text]
-    for separator in ("\n\n", "\n", None, " "):
+        return [(text, "")]
+    for separator, joiner in _LEVELS:
         parts = _SENTENCE_END.split(text) if separator is None else text.split(separator)
         if len(parts) > 1:
-            joiner = " " if separator is None else separator
-            pieces: list[str] = []
-            for part in parts:
-                pieces.extend(_pieces(part, limit))
-            return [p + joiner for p in pieces[:-1]] + pieces[-1:]
-    return [text[i:i + limit] for i in range(0, len(text), limit)]
+            pieces: list[tuple[str, str]] = []
+            for number, part in enumerate(parts):
+                sub = _pieces(part, limit)
+                if number < len(parts) - 1:
+                    sub[-1] = (sub[-1][0], joiner)
+                pieces.extend(sub)
+            return pieces
+    return [(text[i:i + limit], "") for i in range(0, len(text), limit)]
 
 
 def split_message(text: str, limit: int) -> list[str]:
-    """Split ``text`` into messages of at most ``limit`` characters, keeping the order and whole units."""
+    """Split ``text`` into messages of at most ``limit`` characters, keeping the order and whole units.
+
+    Units that fit together stay in one message, joined as in ``text``; no message starts or ends with
+    whitespace, and the whitespace at a cut is dropped.
+    """
     chunks: list[str] = []
     current = ""
-    for piece in _pieces(text, limit):
-        if len(current) + len(piece) <= limit:
-            current += piece
+    joiner = ""
+    for piece, following in _pieces(text, limit):
+        candidate = current + joiner + piece if current.strip() else piece.lstrip()
+        if len(candidate.rstrip()) <= limit:
+            current = candidate
         else:
-            if current.strip():
-                chunks.append(current.rstrip())
-            current = piece
+            chunks.append(current.strip())
+            current = piece.lstrip()
+        joiner = following
     if current.strip():
-        chunks.append(current.rstrip())
+        chunks.append(current.strip())
     return chunks or [""]
