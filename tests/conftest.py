@@ -1,4 +1,5 @@
-"""Shared fixtures: a fake action context (dispatcher + tracker) for unit tests of actions."""
+"""Shared fixtures: a fake action context (dispatcher + tracker) for unit tests of actions, the Redis URL; and
+the plugin that reports missing services (tests/services.py) in one line at the end of the run."""
 
 from __future__ import annotations
 
@@ -9,10 +10,32 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from tests import services
+
 pytest_plugins = ["tests.db_support"]  # the db_url fixture (SQLite and PostgreSQL)
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+# Missing services (tests/services.py): count the tests skipped for each, one summary line at the end.
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    service = getattr(call.excinfo.value, "service", None) if call.excinfo is not None else None
+    if report.skipped and service:
+        services.skipped[service] += 1
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter):
+    result = yield  # after the short test summary, just above the final counts
+    line = services.summary_line()
+    if line:
+        terminalreporter.write_line(line, yellow=True, bold=True)
+    return result
 
 
 def make_tracker(
@@ -78,3 +101,16 @@ def kb_session(kb_url: str):
 
     with session_scope(shared_engine(kb_url)) as session:
         yield session
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """``TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``) once it answers a PING."""
+    import redis
+
+    def ping() -> None:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=1, socket_connect_timeout=1).ping()
+
+    address = redis.connection.parse_url(REDIS_URL)
+    services.require_service("Redis", f"{address.get('host', '127.0.0.1')}:{address.get('port', 6379)}", ping)
+    return REDIS_URL

@@ -1,4 +1,5 @@
-"""Database URLs for the data-layer tests: a temporary SQLite file, and PostgreSQL when a server answers."""
+"""Database URLs for the data-layer tests: a temporary SQLite file, and PostgreSQL (``TEST_POSTGRES_URL``) when a
+server answers; when none does, those tests fail with CI=true and are skipped otherwise (tests/services.py)."""
 
 from __future__ import annotations
 
@@ -7,23 +8,44 @@ import uuid
 
 import pytest
 
+from tests.services import require_service
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def postgres_address(url: str = POSTGRES_URL) -> str:
+    """``host:port`` of the server (never the user or password)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+
+
+def require_postgres() -> None:
+    """Fail (CI=true) or skip (otherwise) when the PostgreSQL server of ``TEST_POSTGRES_URL`` does not answer."""
+    from sqlalchemy import create_engine, text
+
+    def connect() -> None:
+        engine = create_engine(POSTGRES_URL, future=True, connect_args={"connect_timeout": 3})
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        finally:
+            engine.dispose()
+
+    require_service("PostgreSQL", postgres_address(), connect)
 
 
 def postgres_schema_url() -> tuple[str, str]:
     """A fresh schema in the test database (so tests never touch other tables): ``(url, schema)``."""
     from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import OperationalError
 
+    require_postgres()
     schema = f"lmi4vet_test_{uuid.uuid4().hex[:8]}"
-    try:
-        engine = create_engine(POSTGRES_URL, future=True, connect_args={"connect_timeout": 3})
-        with engine.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine.dispose()
-    except OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL.split('@')[-1]} ({exc.orig}); "
-                    "set TEST_POSTGRES_URL to run the PostgreSQL data-layer tests")
+    engine = create_engine(POSTGRES_URL, future=True, connect_args={"connect_timeout": 3})
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
     separator = "&" if "?" in POSTGRES_URL else "?"
     return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}", schema
 
