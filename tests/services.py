@@ -43,8 +43,8 @@ def require_service(name: str, address: str | None, check: Callable[[], Any]) ->
     if reason is None:
         return
     if in_ci():
-        pytest.fail(f"{service} is required with CI=true but is not reachable ({reason})", pytrace=False)
-    skip = pytest.skip.Exception(f"{service} not reachable ({reason}); with CI=true this fails",
+        pytest.fail(f"{service} is required with CI=true but is unavailable ({reason})", pytrace=False)
+    skip = pytest.skip.Exception(f"{service} is unavailable ({reason}); with CI=true this fails",
                                  _use_item_location=True)  # reported at the test, not here
     skip.service = service  # counted by the plugin in tests/conftest.py
     raise skip

@@ -19,18 +19,30 @@ from tests.integration.test_telegram import update as telegram_update
 from tests.integration.test_whatsapp import fields as whatsapp_fields
 from tests.integration.test_whatsapp import number as whatsapp_number
 from tests.integration.test_whatsapp import post as whatsapp_post
+from tests.services import require_service
 
 pytestmark = pytest.mark.integration
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PASSWORD = "a long admin password"
 
 
-@pytest.fixture(scope="module")
-def console(assistant, telegram_api, twilio_api, tmp_path_factory):
+def browser_usable() -> None:
     if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (scripts/ensure_browser.sh installs it where root and "
-                    "apt-get are available)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+        raise FileNotFoundError("neither chromium nor chromium-browser is on PATH (scripts/ensure_browser.sh "
+                                "installs Debian's chromium where root and apt-get are available)")
+    import playwright.sync_api  # noqa: F401
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium and Playwright: missing, the browser tests fail with CI=true and are skipped otherwise."""
+    require_service("chromium", None, browser_usable)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def console(chromium, assistant, telegram_api, twilio_api, tmp_path_factory):  # chromium first: no server start
+    from playwright import sync_api
     from werkzeug.serving import make_server
 
     from admin.app import create_app
@@ -61,7 +73,7 @@ def console(assistant, telegram_api, twilio_api, tmp_path_factory):
     shots = assistant.var_dir / "screenshots"
     shots.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
         page = browser.new_page(viewport={"width": 1400, "height": 900})
