@@ -4,14 +4,23 @@ An action subclasses :class:`LocalizedAction`, names itself and implements :meth
 replying through the :class:`Reply` it is given. The base class settles the language for the message first
 (see :func:`lmi4vet.language.decide_language`) and, if ``respond`` raises, logs it and apologises in the
 user's language instead of going silent.
+
+``respond`` is a plain (blocking) method: the language detection and ``respond`` run in a worker thread
+(``ACTION_THREADS`` of them, see :func:`lmi4vet.settings.action_threads`), so a slow query or fuzzy search for
+one user does not stop the action server's event loop from serving the others.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import inspect
 import json
 import logging
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -21,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from lmi4vet.i18n import t
 from lmi4vet.language import decide_language
-from lmi4vet.settings import Settings
+from lmi4vet.settings import Settings, action_threads
 
 logger = logging.getLogger(__name__)
 
@@ -85,13 +94,28 @@ class LocalizedAction(Action, ABC):
     def name(self) -> str:
         """The action's name, as listed in the domain."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if inspect.iscoroutinefunction(cls.__dict__.get("respond")):
+            raise TypeError(f"{cls.__name__}.respond must be a plain method (it runs in a worker thread), "
+                            "not async")
+
     @abstractmethod
-    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        """Say what the action says and return the events it produces."""
+    def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        """Say what the action says and return the events it produces (blocking calls are fine here)."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(
+            _worker_pool(), context.run, self.answer, dispatcher, tracker, domain
+        )
+
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """What :meth:`run` does, in the calling thread: language, :meth:`respond`, apology on error."""
         settings = Settings.from_env()
         decision = decide_language(
             (tracker.latest_message or {}).get("text") or "",
@@ -107,7 +131,7 @@ class LocalizedAction(Action, ABC):
             events.append(SlotSet(PENDING_SLOT, None))
         reply = Reply(dispatcher, decision.language, tracker.sender_id or "")
         try:
-            events.extend(await self.respond(reply, tracker, domain) or [])
+            events.extend(self.respond(reply, tracker, domain) or [])
         except SQLAlchemyError:
             logger.exception("database unavailable in %s for sender %s", self.name(), _short_id(tracker.sender_id))
             reply.say("errors.database")
@@ -115,6 +139,19 @@ class LocalizedAction(Action, ABC):
             logger.exception("action %s failed for sender %s", self.name(), _short_id(tracker.sender_id))
             reply.say("errors.generic")
         return events
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _worker_pool() -> ThreadPoolExecutor:
+    """The threads the actions answer in, created on first use (one pool per process, for every event loop)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=action_threads(), thread_name_prefix="action")
+        return _pool
 
 
 def _short_id(sender_id: str | None) -> str:

@@ -19,7 +19,7 @@ class ActionGreet(LocalizedAction):
     def name(self) -> str:
         return "action_greet"
 
-    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         say_with_menu(reply, "greet.hello")
         return []
 
@@ -30,7 +30,7 @@ class ActionMenu(LocalizedAction):
     def name(self) -> str:
         return "action_menu"
 
-    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         say_with_menu(reply, "help.intro")
         return []
 
@@ -41,7 +41,7 @@ class ActionThank(LocalizedAction):
     def name(self) -> str:
         return "action_thank"
 
-    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         reply.say("thank")
         return []
 
@@ -52,7 +52,7 @@ class ActionGoodbye(LocalizedAction):
     def name(self) -> str:
         return "action_goodbye"
 
-    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         reply.say("goodbye")
         return []
 
@@ -63,7 +63,7 @@ class ActionBotChallenge(LocalizedAction):
     def name(self) -> str:
         return "action_bot_challenge"
 
-    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         reply.say("bot_challenge")
         return []
 
@@ -74,7 +74,7 @@ class ActionFallback(LocalizedAction):
     def name(self) -> str:
         return "action_fallback"
 
-    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
         if (message.get("metadata") or {}).get("media"):
@@ -91,7 +91,7 @@ class ActionForgetMe(LocalizedAction):
     def name(self) -> str:
         return "action_forget_me"
 
-    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         reply.say("forget.confirm", buttons=[(reply.text("forget.confirm_yes"), "/affirm"),
                                              (reply.text("forget.confirm_no"), "/deny")])
         return [SlotSet(PENDING_SLOT, FORGET)]
@@ -105,7 +105,7 @@ class ActionAffirm(LocalizedAction):
     def name(self) -> str:
         return "action_affirm"
 
-    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         if tracker.get_slot(PENDING_SLOT) == FORGET:
             from lmi4vet.privacy import request_erasure
 
@@ -124,7 +124,7 @@ class ActionDeny(LocalizedAction):
     def name(self) -> str:
         return "action_deny"
 
-    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         if tracker.get_slot(PENDING_SLOT) == FORGET:
             reply.say("forget.cancelled")
             return [SlotSet(PENDING_SLOT, None)]

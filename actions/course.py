@@ -128,7 +128,7 @@ class ActionCourse(LocalizedAction):
     def name(self) -> str:
         return "action_course"
 
-    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         module_id = next(iter(entity_values(tracker, "module")), "")
         step = next(iter(entity_values(tracker, "step")), "")
         answer = next(iter(entity_values(tracker, "answer")), "")

@@ -97,14 +97,14 @@ class ActionIndicator(LocalizedAction):
     def name(self) -> str:
         return "action_indicator"
 
-    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         text = latest_text(tracker)
         named = [resolve_indicator(v) or (v if v in BY_CODE else None) for v in entity_values(tracker, "indicator")]
         new_indicator = next((code for code in named if code), None) or resolve_indicator(text)
         if new_indicator is None and tracker.get_slot("last_topic") == "in_demand":
             from actions.occupations import ActionInDemand  # "and in Germany?" after a list of jobs in demand
 
-            return await ActionInDemand().respond(reply, tracker, domain)
+            return ActionInDemand().respond(reply, tracker, domain)
         indicator = new_indicator or tracker.get_slot("indicator")
 
         countries = entity_values(tracker, "country")

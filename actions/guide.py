@@ -106,7 +106,7 @@ class ActionGuide(LocalizedAction):
     def name(self) -> str:
         return "action_guide"
 
-    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         sections, terms = entity_values(tracker, "section"), entity_values(tracker, "glossary")
         contents, page = entity_values(tracker, "contents"), entity_values(tracker, "page")
         number = int(page[0]) if page and page[0].isdigit() else 0

@@ -25,7 +25,7 @@ class ActionChooseLanguage(LocalizedAction):
     def name(self) -> str:
         return "action_choose_language"
 
-    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         mentions = [e.get("value") for e in tracker.latest_message.get("entities", [])
                     if e.get("entity") == "language"]
         codes = [language_from_name(str(m)) for m in mentions if m]

@@ -48,7 +48,7 @@ class ActionInDemand(LocalizedAction):
     def name(self) -> str:
         return "action_in_demand"
 
-    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         countries = entity_values(tracker, "country")
         geo = next((code for code in map(resolve_country, countries) if code), None) or \
             resolve_country(latest_text(tracker))
@@ -87,7 +87,7 @@ class ActionOccupationSkills(LocalizedAction):
     def name(self) -> str:
         return "action_occupation_skills"
 
-    async def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         lang = reply.language
         page = next((int(p) for p in entity_values(tracker, "page") if p.isdigit()), 1)
         with kb_session() as session:

@@ -59,3 +59,13 @@ class Settings:
     @property
     def action_url(self) -> str:
         return f"http://{self.host}:{self.action_port}/webhook"
+
+
+def action_threads() -> int:
+    """``ACTION_THREADS`` (default 8): how many answers the action server works on at once. Each runs in its own
+    thread, off the event loop, and holds one database connection while it runs: keep it within the database
+    pool (PostgreSQL: 5 connections + 5 overflow)."""
+    value = _int("ACTION_THREADS", 8)
+    if value < 1:
+        raise ValueError(f"ACTION_THREADS must be at least 1, got {value}")
+    return value

@@ -136,7 +136,7 @@ class _Broken(LocalizedAction):
     def name(self) -> str:
         return "action_broken"
 
-    async def respond(self, reply: Reply, tracker, domain) -> list:
+    def respond(self, reply: Reply, tracker, domain) -> list:
         raise RuntimeError("database is down")
 
 
