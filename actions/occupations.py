@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 
 from actions.base import Button, LocalizedAction, Reply, payload
 from actions.data import entity_values, kb_session, latest_text
-from actions.figures import describe, place_name
+from actions.figure_text import describe, place_name
 from lmi4vet.countries import EU_AGGREGATE, resolve_country
 from lmi4vet.i18n import language_name, t_or
 from lmi4vet.kb.facts import figure_answer

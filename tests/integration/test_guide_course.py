@@ -40,14 +40,22 @@ def test_contents_section_next_and_back(assistant, lang: str, greeting: str) -> 
     assert only(assistant.say(user, previous["payload"]))["text"].startswith(f"📘 {sections[1]['title']}")
 
 
-@pytest.mark.parametrize(("lang", "question", "expected"), [
-    ("en", "what is NEET?", "🔤 NEET"),
-    ("fr", "comment construire une offre de formation avec les employeurs ?", "📘"),
-    ("es", "como planifico un curso para parados", "📘"),
+@pytest.mark.parametrize(("lang", "question", "term", "section_id"), [  # term None: the section opens
+    ("en", "what is NEET?", "neet", "youth-and-neet"),
+    ("fr", "comment construire une offre de formation avec les employeurs ?", None, "method-design"),
+    ("es", "como planifico un curso para parados", None, "method-design"),
 ])
-def test_free_text_questions_reach_the_guide(assistant, lang: str, question: str, expected: str) -> None:
-    reply = assistant.say(sender(), question)[-1]
-    assert reply["text"].startswith(expected)
+def test_free_text_questions_reach_the_guide(assistant, lang: str, question: str, term: str | None,
+                                             section_id: str) -> None:
+    reply = only(assistant.say(sender(), question))
+    if term is None:
+        found = section(lang, section_id)
+        assert reply["text"] == f"📘 {found['title']}\n\n{found['summary']}"
+        assert reply["buttons"][0]["payload"] == f'/ask_guide{{"section":"{section_id}","page":"1"}}'
+    else:  # the term's definition, with a first button to the section that explains more
+        entry = next(g for g in load("guide", lang)["glossary"] if g["id"] == term)
+        assert reply["text"] == f"🔤 {entry['term']}\n\n{entry['definition']}"
+        assert reply["buttons"][0]["payload"] == f'/ask_guide{{"section":"{section_id}"}}'
 
 
 def test_switching_language_keeps_the_section(assistant) -> None:

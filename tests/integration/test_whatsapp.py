@@ -10,6 +10,7 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
+from lmi4vet.content import pages, section
 from lmi4vet.i18n import t
 from tests.integration.conftest import TWILIO_FROM, TWILIO_PUBLIC_URL, TWILIO_SID, TWILIO_TOKEN
 
@@ -108,13 +109,33 @@ def test_a_duplicate_message_sid_gets_one_reply(assistant, twilio_api) -> None:
 
 
 def test_long_replies_are_split_at_1600_characters(assistant, twilio_api) -> None:
-    sender = number("+44")
-    post(assistant, fields(sender, "hello"))
-    bodies(twilio_api, sender)
-    post(assistant, fields(sender, "what can you do?"))
-    post(assistant, fields(sender, "x" * 5000))
-    replies = bodies(twilio_api, sender, 3)
-    assert all(len(body) <= 1600 for body in replies)
+    sender = number("+44")  # no language from +44: English
+    seen = 0
+
+    def turn(text: str, count: int) -> list[str]:
+        """The bodies sent for one message: exactly ``count`` of them."""
+        nonlocal seen
+        post(assistant, fields(sender, text))
+        bodies(twilio_api, sender, seen + count)
+        time.sleep(1.0)  # nothing more comes for this turn
+        replies = bodies(twilio_api, sender, seen + count)[seen:]
+        assert len(replies) == count, (text, replies)
+        seen += count
+        return replies
+
+    turn("hello", 1)
+    assert turn("the guide", 1)[0].startswith(t("en", "guide.contents", page="1", pages="2"))
+    found = section("en", "unemployment-vs-employment")  # third in the contents; its first page is long
+    assert turn("3", 1)[0].startswith(f"📘 {found['title']}\n\n{found['summary']}")
+    assert len(pages(found["body"])) == 2
+    menu = [t("en", key) for key in ("guide.more", "guide.next", "guide.previous", "guide.to_contents")]
+    full = (f"📘 {t('en', 'guide.section_page', title=found['title'], page='1', pages='2')}\n\n"
+            f"{pages(found['body'])[0]}\n\n" + "\n".join(f"{n}. {title}" for n, title in enumerate(menu, start=1))
+            + "\n\n" + t("en", "channels.numbered_menu_hint", last="4"))
+    assert len(full) > 1600
+    replies = turn("1", 2)  # "1. Read the full text"
+    assert all(len(body) <= 1600 for body in replies), [len(body) for body in replies]
+    assert "\n\n".join(replies) == full  # in order, split between paragraphs, nothing lost
 
 
 def test_phone_numbers_never_reach_the_tracker_or_the_logs(assistant, twilio_api) -> None:
