@@ -92,3 +92,13 @@ def test_questions_find_the_right_section_or_term(lang: str, capsys) -> None:
     with capsys.disabled():
         print(f"\nguide question matching, {lang}: top-1 {top1:.1%} over {len(questions)} questions")
     assert top1 >= TOP1_GOAL, misses
+
+
+@pytest.mark.parametrize(("lang", "question", "expected"), [  # the README's examples: exactly this entry first
+    ("en", "how do I read the vacancy rate?", ("section", "vacancies-shortages")),
+    ("en", "what is NEET?", ("glossary", "neet")),
+    ("ro", "cum planific un curs?", ("section", "method-design")),
+])
+def test_readme_questions_find_their_entry(lang: str, question: str, expected: tuple[str, str]) -> None:
+    hits = guide_index(lang).search(question)
+    assert (hits[0].kind, hits[0].id) == expected, [(h.kind, h.id, round(h.score, 1)) for h in hits[:3]]
