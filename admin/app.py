@@ -30,7 +30,7 @@ from admin.security import (
 from lmi4vet import SUPPORTED_LANGUAGES
 from lmi4vet.db.engine import database_url, make_engine, session_scope
 from lmi4vet.db.models import AdminUser, ConversationReview, NluCorrection
-from lmi4vet.privacy import erase_user, export_user, export_user_csv, tracker_url
+from lmi4vet.privacy import erase_now, export_user, export_user_csv, row_counts, tracker_url
 from lmi4vet.settings import PROJECT_ROOT, Settings
 
 PAGE_SIZE = 25
@@ -283,6 +283,9 @@ def export_data(sender_id: str, fmt: str) -> Any:
 @console.route("/users/<sender_id>/forget", methods=["POST"])
 @admin_required
 def forget(sender_id: str) -> Any:
-    counts = erase_user(sender_id, db(), tracker())
-    flash(f"Erased: {sum(counts.values())} rows ({', '.join(f'{k} {v}' for k, v in counts.items() if v)}).")
+    counts = row_counts(sender_id, db(), tracker())
+    verified = erase_now(sender_id, "console", db(), tracker())
+    summary = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+    flash(f"Erased: {sum(counts.values())} rows ({summary})." if verified else
+          "The erasure could not be completed; it stays pending and the retention job retries it.")
     return redirect(url_for("console.conversations"))

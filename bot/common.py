@@ -1,19 +1,31 @@
-"""What the Telegram and WhatsApp connectors share: one inbound message shape, per-user ordering, and the
-hand-over to Rasa with a localized apology when processing fails."""
+"""What the Telegram and WhatsApp connectors share: settings, input hygiene, and the one path of a message:
+webhook -> durable inbox (:mod:`lmi4vet.inbox`) -> acknowledgement -> worker (:mod:`bot.worker`) -> Rasa ->
+replies through the outbox (:mod:`bot.delivery`) -> provider API.
+
+A subclass says how to reach its provider: :meth:`ChannelInput.deliver` makes one provider call (raising
+:class:`bot.delivery.Blocked`, ``Rejected`` or ``Transient``), :meth:`ChannelInput.output_for` builds the
+Rasa output channel of one turn, and :meth:`ChannelInput.text_call` turns a plain text into a provider call.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+from abc import abstractmethod
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.delivery import Turn
+from bot.worker import InboxWorker
 from lmi4vet.i18n import normalise_language, t
+from lmi4vet.inbox import Inbound, Inbox, Spool, Stored
+from lmi4vet.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +33,8 @@ logger = logging.getLogger(__name__)
 COMMANDS = {"start": "/greet", "help": "/help", "menu": "/help", "language": "/choose_language",
             "forget": "/forget_me"}
 MEDIA_PAYLOAD = "/out_of_scope"  # with metadata {"media": kind}: answered by action_fallback
+TEXT_LIMIT = 4096  # longer messages are cut: no person types more, and NLU time grows with length
+BODY_LIMIT = 256 * 1024  # webhook bodies above this get 413
 
 
 def setting_reader(credentials: dict[str, Any] | None) -> Callable[..., str]:
@@ -33,68 +47,23 @@ def setting_reader(credentials: dict[str, Any] | None) -> Callable[..., str]:
     return value
 
 
-@dataclass
-class Inbound:
-    """One message from a person, ready for Rasa."""
-
-    sender_id: str
-    text: str
-    language_hint: str | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
+def clean_text(text: str, limit: int = TEXT_LIMIT) -> str:
+    """A user's text made safe to store: no NUL bytes, no lone surrogates, at most ``limit`` characters."""
+    text = text.replace("\x00", "")
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return text[:limit].strip()
 
 
-class OrderedDispatcher:
-    """Runs each user's messages one after another in arrival order; different users run in parallel."""
-
-    def __init__(self) -> None:
-        self._tails: dict[str, asyncio.Task] = {}
-
-    def submit(self, key: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task:
-        previous = self._tails.get(key)
-
-        async def run() -> None:
-            if previous is not None:
-                with suppress(Exception):
-                    await previous
-            try:
-                await work()
-            finally:
-                if self._tails.get(key) is task:
-                    del self._tails[key]
-
-        task = asyncio.ensure_future(run())
-        self._tails[key] = task
-        return task
-
-    async def drain(self) -> None:
-        """Wait for everything submitted so far (used on shutdown and by tests)."""
-        while self._tails:
-            await asyncio.gather(*list(self._tails.values()), return_exceptions=True)
-
-
-async def hand_over(
-    inbound: Inbound,
-    on_new_message: Callable[[UserMessage], Awaitable[Any]],
-    output: OutputChannel,
-    channel: str,
-) -> None:
-    """Give one message to Rasa; if that fails, apologise in the user's (hinted) language."""
-    metadata = dict(inbound.metadata)
-    if inbound.language_hint:
-        metadata["language_hint"] = inbound.language_hint
-    message = UserMessage(inbound.text, output, inbound.sender_id, input_channel=channel, metadata=metadata)
-    try:
-        await on_new_message(message)
-    except Exception:
-        logger.exception("%s: processing a message of %s failed", channel, inbound.sender_id[:8])
-        with suppress(Exception):
-            lang = normalise_language(inbound.language_hint)
-            await output.send_text_message(inbound.sender_id, t(lang, "errors.generic"), language=lang)
+def clean_hint(value: Any) -> str | None:
+    """A language hint as the provider gave it, if it looks like one (``"de"``, ``"pt-br"``)."""
+    if isinstance(value, str) and 2 <= len(value) <= 8 and value.replace("-", "").isalpha():
+        return value.lower()
+    return None
 
 
 class ChannelInput(InputChannel):
     """What our connectors share: a name, settings read from credentials.yml or the environment, the channel
-    store (made on first use, inside the server), and per-user ordering."""
+    store and the inbox (made on first use, inside the server), and the worker that answers."""
 
     CHANNEL = ""
     SETTINGS: Any = None  # a settings class with ``load(credentials)`` and a ``redis_url`` field
@@ -110,7 +79,8 @@ class ChannelInput(InputChannel):
     def __init__(self, settings: Any, store: Any = None) -> None:
         self.settings = settings
         self._store = store
-        self.dispatcher = OrderedDispatcher()
+        self._worker: InboxWorker | None = None
+        self._spooled: set[str] = set()
 
     @property
     def store(self) -> Any:
@@ -119,3 +89,71 @@ class ChannelInput(InputChannel):
 
             self._store = ChannelStore(redis_url=self.settings.redis_url)
         return self._store
+
+    @property
+    def worker(self) -> InboxWorker:
+        if self._worker is None:
+            runtime = Settings.from_env()
+            self._worker = InboxWorker(
+                self.CHANNEL, Inbox(self.store.engine), Spool(runtime.spool_dir / f"{self.CHANNEL}.jsonl"),
+                self.deliver, self.output_for, lambda message, text: self.text_call(message.address, text),
+                apology_after=runtime.apology_after, turn_timeout=runtime.turn_timeout)
+        return self._worker
+
+    # -- what each channel provides --------------------------------------------------------------------------
+    @abstractmethod
+    async def deliver(self, call: dict[str, Any]) -> str:
+        """Make one provider call; return the provider's message id."""
+
+    @abstractmethod
+    def output_for(self, message: Stored, turn: Turn) -> OutputChannel:
+        """The output channel for the turn answering ``message``."""
+
+    @abstractmethod
+    def text_call(self, address: str, text: str) -> dict[str, Any]:
+        """The provider call that sends ``text`` to ``address``."""
+
+    # -- the path of a message -------------------------------------------------------------------------------
+    async def receive(self, message: Inbound) -> str:
+        """Store a message durably and queue it for an answer; only then may the webhook acknowledge it.
+
+        Returns ``stored``, ``duplicate`` (this delivery id was stored before) or ``spooled`` (the database
+        is unreachable: the message went to the local spool and the person is told we answer soon).
+        """
+        sender_id = self.store.sender_id(self.CHANNEL, message.address)
+        try:
+            inbox_id = await asyncio.to_thread(self.worker.inbox.accept, message, sender_id)
+        except SQLAlchemyError as exc:
+            logger.error("%s: the database is unreachable (%s); message spooled", self.CHANNEL,
+                         type(exc).__name__)
+            if message.delivery_id in self._spooled:
+                return "duplicate"
+            await asyncio.to_thread(self.worker.spool.append, message)
+            self._spooled.add(message.delivery_id)
+            self.worker.spooled()
+            text = t(normalise_language(message.language_hint), "errors.database_wait")
+            with suppress(Exception):
+                await self.deliver(self.text_call(message.address, text))
+            return "spooled"
+        if inbox_id is None:
+            return "duplicate"
+        self.worker.submit(inbox_id, sender_id)
+        return "stored"
+
+    def add_lifecycle(self, blueprint: Blueprint, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                      on_start: Callable[[], Awaitable[Any]] | None = None,
+                      on_stop: Callable[[], Awaitable[Any]] | None = None) -> None:
+        """Start the worker with the server (picking up unfinished messages) and stop it before the server."""
+
+        @blueprint.listener("after_server_start")
+        async def start(app: Any, loop: Any) -> None:
+            if on_start is not None:
+                await on_start()
+            await self.worker.start(on_new_message)
+
+        @blueprint.listener("before_server_stop")
+        async def stop(app: Any, loop: Any) -> None:
+            await self.worker.stop()
+            if on_stop is not None:
+                with suppress(Exception):
+                    await on_stop()

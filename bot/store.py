@@ -1,5 +1,6 @@
-"""What the channels keep in our database: pseudonymous ids and the address behind each, delivery ids already
-handled (or Redis, when configured), short keys for long button payloads, and WhatsApp's numbered menus.
+"""What the channels keep in our database besides the inbox: pseudonymous ids and the address behind each,
+delivery ids of ignored updates (or Redis, when configured), short keys for long button payloads, and
+WhatsApp's numbered menus.
 
 Phone numbers and chat ids live only in ``channel_users``; everything else (trackers, logs) sees the keyed
 hash :func:`sender_id_for` returns.
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -27,7 +29,6 @@ from lmi4vet.privacy import purge_delivery_ids
 from lmi4vet.settings import Settings
 
 logger = logging.getLogger(__name__)
-ADDRESS_CACHE = timedelta(minutes=5)
 
 
 def secret_key() -> bytes:
@@ -60,53 +61,36 @@ class Address:
 
 
 class ChannelStore:
-    """Synchronous store (call it through ``asyncio.to_thread`` from request handlers)."""
+    """Synchronous store (call it through ``asyncio.to_thread`` from request handlers). Inbound messages
+    themselves go to the durable inbox (:class:`lmi4vet.inbox.Inbox`, same database)."""
 
     def __init__(self, engine: Engine | None = None, redis_url: str = "", key: bytes | None = None) -> None:
         self.engine = engine or shared_engine(database_url())
         self.key = key or secret_key()
-        self._addresses: dict[str, Address] = {}
         self.redis = None
         if redis_url:
             import redis
 
             self.redis = redis.Redis.from_url(redis_url, socket_timeout=2)
 
-    def remember(self, channel: str, address: str, language_hint: str | None = None) -> str:
-        """Record an inbound message from ``address``; return its sender id."""
-        return self.accept(channel, None, address, language_hint) or ""
+    def sender_id(self, channel: str, address: str) -> str:
+        return sender_id_for(channel, address, self.key)
 
-    def accept(self, channel: str, event_id: str | None, address: str, language_hint: str | None = None
-               ) -> str | None:
-        """One transaction per inbound message: note its delivery id (``None`` if already seen: a retry) and
-        its sender's address and time; return the sender id."""
-        sender_id = sender_id_for(channel, address, self.key)
+    def remember(self, channel: str, address: str, language_hint: str | None = None) -> str:
+        """Record a person's address without a message (as if they had just written); return the sender id."""
+        sender_id = self.sender_id(channel, address)
         now = datetime.utcnow()
-        if event_id is not None and self.redis is not None and not self.first_delivery(channel, event_id):
-            return None
-        try:
-            with session_scope(self.engine) as session:
-                if event_id is not None and self.redis is None:
-                    session.add(ChannelEvent(channel=channel, event_id=event_id[:64], seen_at=now))
-                    session.flush()
-                user = session.get(ChannelUser, sender_id)
-                if user is None:
-                    session.add(ChannelUser(sender_id=sender_id, channel=channel, address=address,
-                                            language_hint=language_hint, created_at=now, last_inbound_at=now))
-                else:
-                    user.last_inbound_at = now
-                    user.language_hint = language_hint or user.language_hint
-        except IntegrityError:
-            return None  # the delivery id was there already
-        self._addresses[sender_id] = Address(channel, address, language_hint, now)
+        with session_scope(self.engine) as session:
+            user = session.get(ChannelUser, sender_id)
+            if user is None:
+                session.add(ChannelUser(sender_id=sender_id, channel=channel, address=address,
+                                        language_hint=language_hint, created_at=now, last_inbound_at=now))
+            else:
+                user.last_inbound_at = now
         return sender_id
 
-    def address_of(self, sender_id: str, fresh: bool = False) -> Address | None:
-        """Where to reply: from memory for a few minutes after this process saw the user's message (unless
-        ``fresh``), else from the database."""
-        cached = self._addresses.get(sender_id)
-        if cached is not None and not fresh and datetime.utcnow() - cached.last_inbound_at < ADDRESS_CACHE:
-            return cached
+    def address_of(self, sender_id: str) -> Address | None:
+        """Where to reach a user, read from the database (no cache: an erased user is gone at once)."""
         with session_scope(self.engine) as session:
             user = session.get(ChannelUser, sender_id)
             if user is None:
@@ -144,6 +128,11 @@ class ChannelStore:
         with session_scope(self.engine) as session:
             record = session.get(PayloadKey, short[2:])
             return record.payload if record else None
+
+    def clear_menu(self, sender_id: str) -> None:
+        """Forget the user's numbered menu (a reply without options makes the old one obsolete)."""
+        with session_scope(self.engine) as session:
+            session.execute(delete(NumberedMenu).where(NumberedMenu.sender_id == sender_id))
 
     def save_menu(self, sender_id: str, options: list[tuple[str, str]]) -> None:
         with session_scope(self.engine) as session:

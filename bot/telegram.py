@@ -23,12 +23,30 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.request import HTTPXRequest
 
-from bot.common import COMMANDS, MEDIA_PAYLOAD, ChannelInput, Inbound, hand_over, setting_reader
+from bot.common import (
+    BODY_LIMIT,
+    COMMANDS,
+    MEDIA_PAYLOAD,
+    ChannelInput,
+    clean_hint,
+    clean_text,
+    setting_reader,
+)
+from bot.delivery import Blocked, Rejected, Transient, Turn
 from bot.store import ChannelStore
 from bot.text import split_message
+from lmi4vet.inbox import Inbound, Stored
 
 logger = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -36,7 +54,6 @@ TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64  # bytes
 MEDIA_KINDS = ("sticker", "photo", "voice", "audio", "video", "video_note", "document", "location", "contact",
                "animation", "venue", "poll", "dice")
-MAX_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -83,94 +100,111 @@ def retry_delay(exc: RetryAfter) -> float:
     return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
-async def with_retries(call: Callable[[], Awaitable[Any]]) -> Any:
-    """Run a Bot API call; on 429 wait ``retry_after`` seconds and retry, likewise once on network errors."""
-    for attempt in range(MAX_RETRIES + 1):
-        try:
-            return await call()
-        except RetryAfter as exc:
-            if attempt == MAX_RETRIES:
-                raise
-            delay = retry_delay(exc)
-            logger.warning("telegram: rate limited, retrying in %.1f s", delay)
-            await asyncio.sleep(delay)
-        except NetworkError:
-            if attempt >= 1:
-                raise
-            await asyncio.sleep(0.5)
-    return None
+async def call_bot_api(bot: Bot, call: dict[str, Any]) -> str:
+    """Make one recorded ``sendMessage`` call; map Telegram's errors onto the delivery policy's kinds."""
+    markup = call.get("reply_markup")
+    try:
+        sent = await bot.send_message(
+            call["chat_id"], call["text"], parse_mode=call.get("parse_mode"),
+            reply_markup=InlineKeyboardMarkup.de_json(markup, bot) if markup else None,
+            disable_web_page_preview=True)
+    except RetryAfter as exc:
+        raise Transient(str(exc), retry_after=retry_delay(exc)) from exc
+    except Forbidden as exc:  # "bot was blocked by the user", "user is deactivated"
+        raise Blocked(f"telegram 403: {exc.message}") from exc
+    except (BadRequest, InvalidToken, ChatMigrated) as exc:  # BadRequest is a NetworkError: test it first
+        raise Rejected("telegram 4xx", exc.message) from exc
+    except NetworkError as exc:  # 5xx, time-outs, connection errors
+        raise Transient(f"telegram: {exc.message}") from exc
+    except TelegramError as exc:
+        raise Rejected("telegram", exc.message) from exc
+    return str(sent.message_id)
 
 
 class TelegramOutput(OutputChannel):
-    """Sends replies: long texts split in order, quick replies as inline keyboards."""
+    """Sends the replies of one turn: long texts split in order, quick replies as inline keyboards; every
+    Bot API call goes through the turn's ledger."""
 
     @classmethod
     def name(cls) -> str:
         return CHANNEL
 
-    def __init__(self, bot: Bot, store: ChannelStore) -> None:
-        self.bot = bot
+    def __init__(self, store: ChannelStore, message: Stored, turn: Turn) -> None:
         self.store = store
-
-    async def _chat_id(self, recipient_id: str) -> str | None:
-        address = await asyncio.to_thread(self.store.address_of, recipient_id)
-        if address is None or address.channel != CHANNEL:
-            logger.error("telegram: no chat known for %s", recipient_id[:8])
-            return None
-        return address.address
+        self.message = message
+        self.turn = turn
 
     async def _callback_data(self, payload: str) -> str:
         if len(payload.encode()) <= CALLBACK_DATA_LIMIT:
             return payload
         return await asyncio.to_thread(self.store.short_key, payload)
 
-    async def _send(self, recipient_id: str, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        chat_id = await self._chat_id(recipient_id)
-        if chat_id is None:
-            return
+    async def _send(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         chunks = split_message(text, TEXT_LIMIT - 96)  # room for HTML escapes
         for number, chunk in enumerate(chunks, start=1):
             last = number == len(chunks)
-            await with_retries(lambda c=chunk, m=(markup if last else None): self.bot.send_message(
-                chat_id, html.escape(c, quote=False), parse_mode="HTML", reply_markup=m,
-                disable_web_page_preview=True))
+            await self.turn.send(text_call(self.message.address, chunk,
+                                           markup.to_dict() if (markup is not None and last) else None))
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._send(recipient_id, text)
+        await self._send(text)
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
                                      **kwargs: Any) -> None:
         rows = [[InlineKeyboardButton(str(b.get("title", ""))[:64],
                                       callback_data=await self._callback_data(str(b.get("payload", ""))))]
                 for b in buttons]
-        await self._send(recipient_id, text, InlineKeyboardMarkup(rows) if rows else None)
+        await self._send(text, InlineKeyboardMarkup(rows) if rows else None)
 
     async def send_quick_replies(self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]],
                                  **kwargs: Any) -> None:
         await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self._send(recipient_id, image)
+        await self._send(image)
+
+
+def text_call(chat_id: str, text: str, markup: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A ``sendMessage`` call (HTML-escaped text), as the outbox records it."""
+    call: dict[str, Any] = {"method": "sendMessage", "chat_id": chat_id, "text": html.escape(text, quote=False),
+                            "parse_mode": "HTML"}
+    if markup:
+        call["reply_markup"] = markup
+    return call
+
+
+def _chat_id(value: Any) -> int | None:
+    """A chat id as Telegram sends it (an integer), else ``None``."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def parse_update(update: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """``(kind, parts)`` of a Telegram update: message, command, callback, media, or ignore."""
+    """``(kind, parts)`` of a Telegram update: message, command, callback, media, or ignore. Anything not
+    shaped like Telegram's own updates (wrong types, missing chat) is ``ignore``."""
     if "callback_query" in update:
-        query = update["callback_query"]
-        chat = ((query.get("message") or {}).get("chat") or {}).get("id") or (query.get("from") or {}).get("id")
-        return "callback", {"id": query.get("id"), "chat": chat, "data": query.get("data") or "",
-                            "lang": (query.get("from") or {}).get("language_code")}
+        query = _obj(update["callback_query"])
+        sender = _obj(query.get("from"))
+        chat = _chat_id(_obj(_obj(query.get("message")).get("chat")).get("id")) or _chat_id(sender.get("id"))
+        data = query.get("data")
+        query_id = query.get("id")
+        return "callback", {"id": query_id if isinstance(query_id, str) else None, "chat": chat,
+                            "data": data if isinstance(data, str) else "",
+                            "lang": clean_hint(sender.get("language_code"))}
     message = update.get("message")
     if not isinstance(message, dict):
         return "ignore", {}  # edited_message, channel_post, my_chat_member, poll_answer, ...
-    chat = (message.get("chat") or {}).get("id")
-    lang = (message.get("from") or {}).get("language_code")
+    chat = _chat_id(_obj(message.get("chat")).get("id"))
+    lang = clean_hint(_obj(message.get("from")).get("language_code"))
     if chat is None:
         return "ignore", {}
     text = message.get("text")
-    if isinstance(text, str) and text.strip():
-        stripped = text.strip()
-        if stripped.startswith("/"):
+    if isinstance(text, str) and clean_text(text):
+        stripped = clean_text(text)
+        if stripped.startswith("/") and stripped[1:].split():
             command = stripped[1:].split()[0].split("@")[0].lower()
             return "command", {"chat": chat, "lang": lang, "command": command, "text": stripped}
         return "message", {"chat": chat, "lang": lang, "text": stripped}
@@ -190,32 +224,36 @@ class TelegramInput(ChannelInput):
         self._poller: asyncio.Task | None = None
 
     def get_output_channel(self) -> OutputChannel:
-        return TelegramOutput(self.bot, self.store)
+        raise NotImplementedError("replies of the Telegram channel belong to a turn: see output_for")
 
-    async def handle_update(self, update: dict[str, Any],
-                            on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> str:
-        """Process one update (from the webhook or from polling); returns what was done, for logs and tests."""
+    def output_for(self, message: Stored, turn: Turn) -> OutputChannel:
+        return TelegramOutput(self.store, message, turn)
+
+    def text_call(self, address: str, text: str) -> dict[str, Any]:
+        return text_call(address, text)
+
+    async def deliver(self, call: dict[str, Any]) -> str:
+        return await call_bot_api(self.bot, call)
+
+    async def handle_update(self, update: dict[str, Any]) -> str:
+        """Process one update (from the webhook or from polling): store it in the inbox (the worker answers);
+        returns what was done, for logs and tests."""
         update_id = update.get("update_id")
-        if not isinstance(update_id, int):
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
             return "invalid"
         kind, parts = parse_update(update)
         if kind == "callback" and parts.get("id"):
             with suppress(TelegramError):
-                await with_retries(lambda: self.bot.answer_callback_query(parts["id"]))
+                await self.bot.answer_callback_query(parts["id"])
         if kind == "ignore" or parts.get("chat") is None:
             seen = await asyncio.to_thread(self.store.first_delivery, CHANNEL, str(update_id))
             return "ignored" if seen else "duplicate"
-        sender_id = await asyncio.to_thread(self.store.accept, CHANNEL, str(update_id), str(parts["chat"]),
-                                            parts.get("lang"))
-        if sender_id is None:
-            return "duplicate"
         text, metadata = await self._text_for(kind, parts)
         if text is None:
             return "ignored"
-        inbound = Inbound(sender_id, text, parts.get("lang"), metadata)
-        output = self.get_output_channel()
-        self.dispatcher.submit(sender_id, lambda: hand_over(inbound, on_new_message, output, CHANNEL))
-        return kind
+        outcome = await self.receive(Inbound(CHANNEL, str(update_id), str(parts["chat"]), text, parts.get("lang"),
+                                             metadata))
+        return kind if outcome == "stored" else outcome
 
     async def _text_for(self, kind: str, parts: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
         if kind == "message":
@@ -226,7 +264,7 @@ class TelegramInput(ChannelInput):
         if kind == "callback":
             data = parts["data"]
             payload = await asyncio.to_thread(self.store.payload_for, data) if data.startswith("k:") else data
-            return (payload if payload and payload.startswith("/") else None), {}
+            return (clean_text(payload) if payload and payload.startswith("/") else None), {}
         return MEDIA_PAYLOAD, {"media": parts["media"]}
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -240,42 +278,48 @@ class TelegramInput(ChannelInput):
         @blueprint.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
             given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-            if settings.mode != "webhook" or not hmac.compare_digest(given.encode(), settings.secret_token.encode()):
+            if settings.mode != "webhook" or not hmac.compare_digest(given.encode(errors="replace"),
+                                                                     settings.secret_token.encode()):
                 return response.json({"ok": False, "error": "forbidden"}, status=403)
+            body = request.body or b""
+            if len(body) > BODY_LIMIT:
+                return response.json({"ok": False, "error": "update too large"}, status=413)
             try:
-                update = json.loads(request.body or b"")
-            except (ValueError, UnicodeDecodeError):
+                update = json.loads(body)
+            except (ValueError, UnicodeDecodeError, RecursionError):
                 return response.json({"ok": False, "error": "malformed JSON"}, status=400)
             if not isinstance(update, dict):
                 return response.json({"ok": False, "error": "an update is a JSON object"}, status=400)
-            outcome = await self.handle_update(update, on_new_message)
+            try:
+                outcome = await self.handle_update(update)
+            except Exception:  # a bug of ours must not make Telegram retry forever: logged, answered 400
+                logger.exception("telegram: could not handle an update")
+                return response.json({"ok": False, "error": "unprocessable update"}, status=400)
             return response.json({"ok": True, "outcome": outcome})
 
-        @blueprint.listener("after_server_start")
-        async def start(app: Any, loop: Any) -> None:
+        async def start() -> None:
             await self.bot.initialize()
             if settings.mode == "polling":
                 await self.bot.delete_webhook()
-                self._poller = asyncio.ensure_future(self._poll(on_new_message))
+                self._poller = asyncio.ensure_future(self._poll())
             elif settings.public_url:
                 await self.bot.set_webhook(f"{settings.public_url}/webhooks/telegram/webhook",
                                            secret_token=settings.secret_token,
                                            allowed_updates=["message", "edited_message", "callback_query"])
 
-        @blueprint.listener("before_server_stop")
-        async def stop(app: Any, loop: Any) -> None:
+        async def stop() -> None:
             if self._poller is not None:
                 self._poller.cancel()
                 with suppress(asyncio.CancelledError):
                     await self._poller
-            await self.dispatcher.drain()
-            with suppress(Exception):
-                await self.bot.shutdown()
+            await self.bot.shutdown()
 
+        self.add_lifecycle(blueprint, on_new_message, on_start=start, on_stop=stop)
         return blueprint
 
-    async def _poll(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        """Long polling: fetch updates and handle them like webhook deliveries."""
+    async def _poll(self) -> None:
+        """Long polling: fetch updates and store them like webhook deliveries (the offset moves on only
+        once an update is stored)."""
         offset = None
         while True:
             try:
@@ -289,5 +333,5 @@ class TelegramInput(ChannelInput):
                 await asyncio.sleep(5)
                 continue
             for update in updates:
+                await self.handle_update(update.to_dict())
                 offset = update.update_id + 1
-                await self.handle_update(update.to_dict(), on_new_message)

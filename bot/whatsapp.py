@@ -10,6 +10,7 @@ Bodies are split at 1,600 characters; messages outside WhatsApp's 24-hour window
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
+import aiohttp
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -27,15 +29,17 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.common import MEDIA_PAYLOAD, ChannelInput, Inbound, hand_over, setting_reader
+from bot.common import BODY_LIMIT, MEDIA_PAYLOAD, ChannelInput, clean_text, setting_reader
+from bot.delivery import Blocked, Rejected, Transient, Turn
 from bot.store import ChannelStore
 from bot.text import split_message
 from lmi4vet.i18n import normalise_language, t
+from lmi4vet.inbox import Inbound, Stored
 from lmi4vet.text import fold, words
 
 logger = logging.getLogger(__name__)
 CHANNEL = "whatsapp"
-BODY_LIMIT = 1600
+BODY_LIMIT_TWILIO = 1600  # characters of one WhatsApp message body
 WINDOW = timedelta(hours=24)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # Calling codes that suggest a language (Austria, Germany; Spain; France, Belgium, Luxembourg; Romania, Moldova).
@@ -65,6 +69,7 @@ class WhatsAppSettings:
     list_picker_sid: str = ""  # Content template twilio/list-picker
     reengage_sid: str = ""  # approved template sent outside the 24-hour window
     redis_url: str = ""
+    status_url: str = ""  # where Twilio posts delivery status callbacks (default: the webhook's .../status)
 
     @classmethod
     def load(cls, credentials: dict[str, Any] | None) -> WhatsAppSettings:
@@ -79,7 +84,12 @@ class WhatsAppSettings:
             list_picker_sid=value("list_picker_sid", "TWILIO_LIST_PICKER_SID"),
             reengage_sid=value("reengage_sid", "TWILIO_REENGAGE_SID"),
             redis_url=value("redis_url", "CHANNEL_REDIS_URL"),
+            status_url=value("status_url", "TWILIO_STATUS_CALLBACK_URL"),
         )
+        if not settings.status_url and settings.public_url:
+            base = settings.public_url.rstrip("/")
+            base = base[: -len("/webhook")] if base.endswith("/webhook") else base
+            settings = dataclasses.replace(settings, status_url=f"{base}/status")
         missing = [name for name, v in (("TWILIO_ACCOUNT_SID", settings.account_sid),
                                         ("TWILIO_AUTH_TOKEN", settings.auth_token),
                                         ("TWILIO_WHATSAPP_FROM", settings.from_number),
@@ -116,86 +126,99 @@ def match_option(text: str, options: list[tuple[str, str]]) -> str | None:
     return None
 
 
+UNSUBSCRIBED = 21610  # Twilio: the recipient replied STOP
+TOO_MANY_REQUESTS = 20429
+
+
+async def call_messages_api(client: Client, settings: WhatsAppSettings, call: dict[str, Any]) -> str:
+    """Make one recorded Messages API call; map Twilio's errors onto the delivery policy's kinds."""
+    fields = {key: value for key, value in call.items() if key != "to"}
+    if settings.status_url:
+        fields["status_callback"] = settings.status_url
+    try:
+        message = await client.messages.create_async(to=call["to"], from_=settings.from_number, **fields)
+    except TwilioRestException as exc:
+        code = int(exc.code) if str(exc.code or "").isdigit() else 0
+        if code == UNSUBSCRIBED:
+            raise Blocked(f"twilio {code}: unsubscribed") from exc
+        if exc.status == 429 or code == TOO_MANY_REQUESTS:
+            raise Transient(f"twilio {exc.status}", retry_after=1.0) from exc
+        if exc.status >= 500:
+            raise Transient(f"twilio {exc.status}") from exc
+        raise Rejected(f"twilio {code or exc.status}", str(exc.msg)[:120]) from exc
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        raise Transient(f"twilio: {type(exc).__name__}") from exc
+    return str(message.sid)
+
+
 class WhatsAppOutput(OutputChannel):
-    """Sends replies through the Messages API (asynchronously, after the webhook has answered)."""
+    """Sends the replies of one turn through the Messages API; every call goes through the turn's ledger."""
 
     @classmethod
     def name(cls) -> str:
         return CHANNEL
 
-    def __init__(self, client: Client, settings: WhatsAppSettings, store: ChannelStore) -> None:
-        self.client = client
+    def __init__(self, settings: WhatsAppSettings, store: ChannelStore, message: Stored, turn: Turn) -> None:
         self.settings = settings
         self.store = store
+        self.message = message
+        self.turn = turn
+        self._window_told = False
 
-    async def _create(self, to: str, **fields: Any) -> None:
-        try:
-            await self.client.messages.create_async(to=to, from_=self.settings.from_number, **fields)
-        except TwilioRestException as exc:
-            logger.error("whatsapp: Twilio refused a message (code %s, status %s)", exc.code, exc.status)
-
-    async def _address(self, recipient_id: str) -> str | None:
-        address = await asyncio.to_thread(self.store.address_of, recipient_id, True)  # the window needs the truth
-        if address is None or address.channel != CHANNEL:
-            logger.error("whatsapp: no number known for %s", recipient_id[:8])
-            return None
-        inside = address.last_inbound_at and datetime.utcnow() - address.last_inbound_at < WINDOW
-        if not inside:
+    async def _to(self) -> str | None:
+        """The number to answer, if the message we answer is inside WhatsApp's 24-hour window; outside it
+        the re-engagement template is sent once instead (or nothing, logged)."""
+        if datetime.utcnow() - self.message.received_at < WINDOW:
+            return self.message.address
+        if not self._window_told:
+            self._window_told = True
             if self.settings.reengage_sid:
-                await self._create(address.address, content_sid=self.settings.reengage_sid)
+                await self.turn.send({"to": self.message.address, "content_sid": self.settings.reengage_sid})
                 logger.info("whatsapp: outside the 24-hour window for %s, sent the re-engagement template",
-                            recipient_id[:8])
+                            self.message.sender_id[:8])
             else:
                 logger.warning("whatsapp: outside the 24-hour window for %s and no template configured: "
-                               "message not sent", recipient_id[:8])
-            return None
-        return address.address
+                               "message not sent", self.message.sender_id[:8])
+        return None
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        to = await self._address(recipient_id)
+        to = await self._to()
         if to is None:
             return
-        for chunk in split_message(text, BODY_LIMIT):
-            await self._create(to, body=chunk)
+        await asyncio.to_thread(self.store.clear_menu, self.message.sender_id)  # its digits mean nothing now
+        for chunk in split_message(text, BODY_LIMIT_TWILIO):
+            await self.turn.send({"to": to, "body": chunk})
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
                                      **kwargs: Any) -> None:
-        to = await self._address(recipient_id)
+        to = await self._to()
         if to is None:
             return
         options = [(str(b.get("title", "")), str(b.get("payload", ""))) for b in buttons]
         template = (self.settings.quick_reply_sid if len(options) <= 3 else
                     self.settings.list_picker_sid if len(options) <= 10 else "")
-        chunks = split_message(text, BODY_LIMIT)
+        chunks = split_message(text, BODY_LIMIT_TWILIO)
         for chunk in chunks[:-1]:
-            await self._create(to, body=chunk)
+            await self.turn.send({"to": to, "body": chunk})
         if template:
+            await asyncio.to_thread(self.store.clear_menu, self.message.sender_id)
             variables = {"1": chunks[-1]}
             for number, (title, payload) in enumerate(options):
                 key = await asyncio.to_thread(self.store.short_key, payload)
                 variables[str(2 + 2 * number)] = title[:24]
                 variables[str(3 + 2 * number)] = key
-            await self._create(to, content_sid=template, content_variables=json.dumps(variables))
+            await self.turn.send({"to": to, "content_sid": template, "content_variables": json.dumps(variables)})
             return
-        await asyncio.to_thread(self.store.save_menu, recipient_id, options)
+        await asyncio.to_thread(self.store.save_menu, self.message.sender_id, options)
         lang = normalise_language(kwargs.get("language"))
         menu = "\n".join(f"{number}. {title}" for number, (title, _) in enumerate(options, start=1))
         hint = t(lang, "channels.numbered_menu_hint", last=str(len(options)))
-        for chunk in split_message(f"{chunks[-1]}\n\n{menu}\n\n{hint}", BODY_LIMIT):
-            await self._create(to, body=chunk)
+        for chunk in split_message(f"{chunks[-1]}\n\n{menu}\n\n{hint}", BODY_LIMIT_TWILIO):
+            await self.turn.send({"to": to, "body": chunk})
 
     async def send_quick_replies(self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]],
                                  **kwargs: Any) -> None:
         await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
-
-    async def send_proactive(self, recipient_id: str, text: str) -> bool:
-        """A message the user did not ask for (e.g. a reminder): only inside the 24-hour window, else the
-        re-engagement template if configured. Returns whether the text itself was sent."""
-        to = await self._address(recipient_id)
-        if to is None:
-            return False
-        await self.send_text_message(recipient_id, text)
-        return True
 
 
 class WhatsAppInput(ChannelInput):
@@ -218,36 +241,53 @@ class WhatsAppInput(ChannelInput):
         return self._client
 
     def get_output_channel(self) -> OutputChannel:
-        return WhatsAppOutput(self.client, self.settings, self.store)
+        raise NotImplementedError("replies of the WhatsApp channel belong to a turn: see output_for")
 
-    async def handle_fields(self, fields: dict[str, str],
-                            on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> str:
-        """Process one validated webhook; returns what was done, for logs and tests."""
+    def output_for(self, message: Stored, turn: Turn) -> OutputChannel:
+        return WhatsAppOutput(self.settings, self.store, message, turn)
+
+    def text_call(self, address: str, text: str) -> dict[str, Any]:
+        return {"to": address, "body": text[:BODY_LIMIT_TWILIO]}
+
+    async def deliver(self, call: dict[str, Any]) -> str:
+        return await call_messages_api(self.client, self.settings, call)
+
+    async def handle_fields(self, fields: dict[str, str]) -> str:
+        """Process one validated webhook: store it in the inbox (the worker answers); returns what was done,
+        for logs and tests."""
         sid = fields.get("MessageSid") or fields.get("SmsMessageSid") or ""
         number = fields.get("From", "")
-        if not sid or not number.startswith("whatsapp:"):
-            return "ignored"  # status callbacks and non-WhatsApp traffic
+        if not sid or len(sid) > 64 or not number.startswith("whatsapp:+") or len(number) > 40:
+            return "ignored"  # status callbacks at the wrong URL, non-WhatsApp traffic, nonsense
         hint = language_from_phone(number)
-        sender_id = await asyncio.to_thread(self.store.accept, CHANNEL, sid, number, hint)
-        if sender_id is None:
-            return "duplicate"
-        body = fields.get("Body", "")
+        body = clean_text(fields.get("Body", ""))
         metadata: dict[str, Any] = {}
         if fields.get("ButtonPayload"):
             text = await asyncio.to_thread(self.store.payload_for, fields["ButtonPayload"]) or body
             kind = "button"
-        elif body.strip():
+        elif body:
+            sender_id = self.store.sender_id(CHANNEL, number)
             options = await asyncio.to_thread(self.store.menu_of, sender_id)
-            text = match_option(body, options) or body.strip()
-            kind = "option" if text != body.strip() else "message"
+            text = match_option(body, options) or body
+            kind = "option" if text != body else "message"
         else:
-            media = int(fields.get("NumMedia", "0") or 0)
+            media = fields.get("NumMedia", "0")
             text, kind = MEDIA_PAYLOAD, "media"
-            metadata["media"] = fields.get("MediaContentType0", "media") if media else "empty"
-        inbound = Inbound(sender_id, text, hint, metadata)
-        output = self.get_output_channel()
-        self.dispatcher.submit(sender_id, lambda: hand_over(inbound, on_new_message, output, CHANNEL))
-        return kind
+            has_media = media.isdigit() and int(media) > 0
+            metadata["media"] = clean_text(fields.get("MediaContentType0", "media"), 64) if has_media else "empty"
+        if not text:
+            text, kind = MEDIA_PAYLOAD, "media"
+            metadata["media"] = "empty"
+        outcome = await self.receive(Inbound(CHANNEL, sid, number, text, hint, metadata))
+        return kind if outcome == "stored" else outcome
+
+    def _signed(self, request: Request, url: str) -> dict[str, str] | None:
+        """The form fields of a request signed by Twilio for ``url`` (``None`` if not)."""
+        fields = form_fields(request.body or b"")
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not signature or not self.validator.validate(url, fields, signature):
+            return None
+        return fields
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = Blueprint("whatsapp_webhook", __name__)
@@ -258,21 +298,48 @@ class WhatsAppInput(ChannelInput):
 
         @blueprint.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
+            if len(request.body or b"") > BODY_LIMIT:
+                return response.text("request too large", status=413)
             try:
-                fields = form_fields(request.body or b"")
+                fields = self._signed(request, self.settings.public_url)
             except UnicodeDecodeError:
                 return response.text("malformed form body", status=400)
-            signature = request.headers.get("X-Twilio-Signature", "")
-            if not signature or not self.validator.validate(self.settings.public_url, fields, signature):
+            if fields is None:
                 return response.text("invalid signature", status=403)
-            await self.handle_fields(fields, on_new_message)
+            try:
+                await self.handle_fields(fields)
+            except Exception:  # a bug of ours must not make Twilio retry: logged, answered 400
+                logger.exception("whatsapp: could not handle a webhook")
+                return response.text("unprocessable webhook", status=400)
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
-        @blueprint.listener("before_server_stop")
-        async def stop(app: Any, loop: Any) -> None:
-            await self.dispatcher.drain()
+        @blueprint.route("/status", methods=["POST"])
+        async def status(request: Request) -> HTTPResponse:
+            """Twilio's delivery status callbacks: delivered / read / failed per reply."""
+            if len(request.body or b"") > BODY_LIMIT:
+                return response.text("request too large", status=413)
+            try:
+                fields = self._signed(request, self.settings.status_url)
+            except UnicodeDecodeError:
+                return response.text("malformed form body", status=400)
+            if fields is None:
+                return response.text("invalid signature", status=403)
+            sid, state = fields.get("MessageSid", ""), fields.get("MessageStatus", "")
+            if not sid or not state:
+                return response.text("MessageSid and MessageStatus are required", status=400)
+            try:
+                known = await asyncio.to_thread(self.worker.inbox.record_delivery, sid, state)
+            except Exception:
+                logger.exception("whatsapp: could not record a status callback")
+                return response.text("status not recorded", status=400)
+            if state.lower() in ("failed", "undelivered"):
+                logger.warning("whatsapp: message %s %s (error %s)", sid[:12], state, fields.get("ErrorCode", ""))
+            return response.json({"recorded": known})
+
+        async def stop() -> None:
             close = getattr(self._client.http_client, "close", None) if self._client is not None else None
             if close is not None:
                 await close()
 
+        self.add_lifecycle(blueprint, on_new_message, on_stop=stop)
         return blueprint

@@ -30,14 +30,15 @@ class StartupError(RuntimeError):
     """A server did not come up."""
 
 
-def tracker_store_config(url: str, var_dir: Path) -> dict[str, Any]:
-    """Rasa's SQL tracker-store settings for a database URL (empty: the embedded SQLite file)."""
+def tracker_store_config(url: str, var_dir: Path, store_class: str = "SQL") -> dict[str, Any]:
+    """Rasa's SQL tracker-store settings for a database URL (empty: the embedded SQLite file), with the given
+    store class (Rasa's ``SQL``, or a subclass of it such as ours)."""
     if not url:
-        return {"type": "SQL", "dialect": "sqlite", "db": str(var_dir / "tracker.db")}
+        return {"type": store_class, "dialect": "sqlite", "db": str(var_dir / "tracker.db")}
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
-    config: dict[str, Any] = {"type": "SQL", "dialect": parsed.drivername, "db": parsed.database}
+    config: dict[str, Any] = {"type": store_class, "dialect": parsed.drivername, "db": parsed.database}
     for key, value in (("url", parsed.host), ("port", parsed.port), ("username", parsed.username),
                        ("password", parsed.password)):
         if value:
@@ -65,7 +66,8 @@ def write_endpoints(settings: Settings, run_dir: Path) -> Path:
     """Render endpoints.yml with the settings applied; return the path of the rendered file."""
     base = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
     base["action_endpoint"] = {"url": settings.action_url}
-    base["tracker_store"] = tracker_store_config(settings.tracker_store_url, settings.var_dir)
+    base["tracker_store"] = tracker_store_config(settings.tracker_store_url, settings.var_dir,
+                                                 settings.tracker_store_class)
     base["lock_store"] = lock_store_config(settings.lock_store_url)
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / "endpoints.yml"

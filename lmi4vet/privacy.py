@@ -4,11 +4,11 @@ period. The tracker store (Rasa's ``events`` table) and our database are both co
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import logging
 import os
-import threading
 import time
 from datetime import datetime, timedelta
 
@@ -22,9 +22,11 @@ from lmi4vet.db.models import (
     ConversationReview,
     CourseProgress,
     ErasureRequest,
+    InboxMessage,
     ModuleResult,
     NluCorrection,
     NumberedMenu,
+    OutboxMessage,
     QuizAnswer,
 )
 from lmi4vet.settings import Settings
@@ -32,8 +34,11 @@ from lmi4vet.settings import Settings
 logger = logging.getLogger(__name__)
 DEFAULT_RETENTION_DAYS = 180
 DELIVERY_ID_TTL = timedelta(hours=48)  # longer than Telegram's and Twilio's retries
+LATE_SAVE_HORIZON = timedelta(hours=1)  # a turn in flight when an erasure happened is saved within this
+# Every table of ours with rows about one user (outbox before inbox: it refers to it). Erasure requests are
+# not among them: they stay, without personal data, as the record that the erasure was done.
 PER_USER = (ChannelUser, NumberedMenu, CourseProgress, QuizAnswer, ModuleResult, ConversationReview,
-            NluCorrection, ErasureRequest)
+            NluCorrection, OutboxMessage, InboxMessage)
 
 # Rasa's SQLTrackerStore table, as far as we read and delete it.
 _metadata = MetaData()
@@ -59,20 +64,46 @@ def has_events_table(engine: Engine) -> bool:
 
 
 def purge_delivery_ids(db: Engine, older_than: timedelta = DELIVERY_ID_TTL) -> int:
-    """Delete the channels' de-duplication ids older than the providers' retry horizon."""
+    """Delete the channels' de-duplication ids and handled inbox messages older than the providers' retry
+    horizon."""
+    from lmi4vet.inbox import Inbox
+
     with session_scope(db) as session:
         result = session.execute(delete(ChannelEvent).where(ChannelEvent.seen_at < datetime.utcnow() - older_than))
-        return result.rowcount or 0
+        count = result.rowcount or 0
+    return count + Inbox(db).purge_done(older_than)
 
 
-def erase_user(sender_id: str, db: Engine | None = None, tracker: Engine | None = None) -> dict[str, int]:
-    """Delete the user's conversation events and every row of ours about them; return the counts deleted."""
+def tracker_has_message(sender_id: str, message_id: str, tracker: Engine | None = None) -> bool:
+    """Whether Rasa saved a user turn with ``message_id`` for ``sender_id`` (the inbox's retry check)."""
+    tracker = tracker or tracker_engine()
+    if not has_events_table(tracker):
+        return False
+    marker = json.dumps({"message_id": message_id})[1:-1]  # '"message_id": "..."' as Rasa writes it
+    with tracker.connect() as connection:
+        return connection.execute(select(EVENTS.c.id).where(
+            EVENTS.c.sender_id == sender_id, EVENTS.c.type_name == "user",
+            EVENTS.c.data.contains(marker, autoescape=True)).limit(1)).first() is not None
+
+
+def digest(sender_id: str) -> str:
+    """What an erasure keeps of the sender id once verified: its SHA-256 (no address, no conversation)."""
+    return hashlib.sha256(sender_id.encode()).hexdigest()
+
+
+def erase_user(sender_id: str, db: Engine | None = None, tracker: Engine | None = None,
+               until: float | None = None) -> dict[str, int]:
+    """Delete the user's conversation events (up to tracker time ``until``, default all) and every row of ours
+    about them; return the counts deleted."""
     db = db or shared_engine(database_url())
     tracker = tracker or tracker_engine()
     counts: dict[str, int] = {}
     if has_events_table(tracker):
+        condition = EVENTS.c.sender_id == sender_id
+        if until is not None:
+            condition = condition & (EVENTS.c.timestamp <= until)
         with tracker.begin() as connection:
-            counts["events"] = connection.execute(delete(EVENTS).where(EVENTS.c.sender_id == sender_id)).rowcount
+            counts["events"] = connection.execute(delete(EVENTS).where(condition)).rowcount
     with session_scope(db) as session:
         for model in PER_USER:
             counts[model.__tablename__] = session.execute(
@@ -81,37 +112,120 @@ def erase_user(sender_id: str, db: Engine | None = None, tracker: Engine | None 
     return counts
 
 
-def request_erasure(sender_id: str, delay: float = 3.0, db: Engine | None = None) -> None:
-    """Record a "forget me" and carry it out shortly, once Rasa has saved the current turn."""
+def remaining_rows(sender_id: str, db: Engine, tracker: Engine, until: float | None = None) -> int:
+    """Rows still held about a user (events up to ``until``, and ours): 0 once an erasure holds."""
+    total = 0
+    if has_events_table(tracker):
+        condition = EVENTS.c.sender_id == sender_id
+        if until is not None:
+            condition = condition & (EVENTS.c.timestamp <= until)
+        with tracker.connect() as connection:
+            total += connection.execute(select(func.count()).select_from(EVENTS).where(condition)).scalar_one()
+    with session_scope(db) as session:
+        for model in PER_USER:
+            total += session.execute(select(func.count()).select_from(model)
+                                     .where(model.sender_id == sender_id)).scalar_one()
+    return total
+
+
+def request_erasure(sender_id: str, source: str = "chat", db: Engine | None = None) -> int:
+    """Record a "forget me" (kept until verified). From the chat it is carried out right after Rasa has saved
+    the turn (:func:`after_tracker_save`); the retention command retries whatever is still pending."""
     db = db or shared_engine(database_url())
     with session_scope(db) as session:
-        if session.get(ErasureRequest, sender_id) is None:
-            session.add(ErasureRequest(sender_id=sender_id, requested_at=datetime.utcnow()))
-
-    def later() -> None:
-        time.sleep(delay)
-        try:
-            erase_user(sender_id, db)
-        except Exception:  # the retention command retries pending requests
-            logger.exception("erasure of %s failed; it stays pending", sender_id[:8])
-
-    threading.Thread(target=later, daemon=True, name="erasure").start()
+        existing = session.execute(select(ErasureRequest).where(
+            ErasureRequest.sender_id == sender_id, ErasureRequest.status == "pending")).scalars().first()
+        if existing is not None:
+            return existing.id
+        request = ErasureRequest(sender_id=sender_id, sender_digest=digest(sender_id), source=source,
+                                 status="pending", requested_at=datetime.utcnow(), attempts=0)
+        session.add(request)
+        session.flush()
+        return request.id
 
 
-def pending_erasures(db: Engine, older_than: timedelta = timedelta(seconds=30)) -> list[str]:
+def carry_out(request_id: int, db: Engine | None = None, tracker: Engine | None = None) -> bool:
+    """Erase the user of a pending request, verify that nothing is left, and mark it verified (its sender id
+    is cleared then). Returns whether it is verified; otherwise it stays pending with the reason."""
+    db = db or shared_engine(database_url())
+    tracker = tracker or tracker_engine()
     with session_scope(db) as session:
-        return list(session.execute(select(ErasureRequest.sender_id).where(
-            ErasureRequest.requested_at < datetime.utcnow() - older_than)).scalars())
+        request = session.get(ErasureRequest, request_id)
+        if request is None or request.status != "pending" or not request.sender_id:
+            return request is not None and request.status == "verified"
+        sender_id = request.sender_id
+    until = time.time()
+    error = None
+    try:
+        erase_user(sender_id, db, tracker)
+        left = remaining_rows(sender_id, db, tracker, until)
+        if left:
+            error = f"{left} rows left after erasure"
+    except Exception as exc:  # kept pending: the retention command retries
+        logger.exception("erasure of %s failed; it stays pending", sender_id[:8])
+        error = f"{type(exc).__name__}: {exc}"[:255]
+    with session_scope(db) as session:
+        request = session.get(ErasureRequest, request_id)
+        request.attempts += 1
+        if error is None:
+            request.status, request.sender_id = "verified", None
+            request.erased_until, request.verified_at, request.last_error = until, datetime.utcnow(), None
+        else:
+            request.last_error = error
+    return error is None
+
+
+def erase_now(sender_id: str, source: str, db: Engine | None = None, tracker: Engine | None = None) -> bool:
+    """Record and carry out an erasure at once (the console, the retention job)."""
+    db = db or shared_engine(database_url())
+    return carry_out(request_erasure(sender_id, source, db), db, tracker)
+
+
+def after_tracker_save(sender_id: str, db: Engine | None = None, tracker: Engine | None = None) -> None:
+    """Called by the tracker store after every save: carry out a pending "forget me" of this user, and undo
+    a save that came late, after an erasure (it would bring the erased events back)."""
+    db = db or shared_engine(database_url())
+    tracker = tracker or tracker_engine()
+    with session_scope(db) as session:
+        requests = session.execute(select(ErasureRequest.id, ErasureRequest.status, ErasureRequest.erased_until)
+                                   .where(ErasureRequest.sender_digest == digest(sender_id),
+                                          (ErasureRequest.status == "pending")
+                                          | (ErasureRequest.verified_at > datetime.utcnow() - LATE_SAVE_HORIZON))
+                                   ).all()
+    for request_id, status, erased_until in requests:
+        if status == "pending":
+            carry_out(request_id, db, tracker)
+        elif erased_until is not None and _events_until(sender_id, tracker, erased_until):
+            logger.warning("a turn of %s was saved after its erasure: erased again", sender_id[:8])
+            erase_user(sender_id, db, tracker, until=erased_until)
+
+
+def _events_until(sender_id: str, tracker: Engine, until: float) -> int:
+    if not has_events_table(tracker):
+        return 0
+    with tracker.connect() as connection:
+        return connection.execute(select(func.count()).select_from(EVENTS).where(
+            EVENTS.c.sender_id == sender_id, EVENTS.c.timestamp <= until)).scalar_one()
+
+
+def pending_erasures(db: Engine) -> list[int]:
+    """Ids of the erasure requests not yet verified."""
+    with session_scope(db) as session:
+        return list(session.execute(select(ErasureRequest.id).where(ErasureRequest.status == "pending")
+                                    .order_by(ErasureRequest.id)).scalars())
 
 
 def enforce_retention(days: int = DEFAULT_RETENTION_DAYS, db: Engine | None = None,
                       tracker: Engine | None = None) -> dict[str, int]:
-    """Erase users whose last message is older than ``days`` (and any pending erasure), and forget old channel
+    """Retry pending erasures, erase users whose last message is older than ``days``, and forget old channel
     delivery ids. Suitable for cron."""
     db = db or shared_engine(database_url())
     tracker = tracker or tracker_engine()
     cutoff = time.time() - days * 86400
-    stale: set[str] = set(pending_erasures(db))
+    pending = pending_erasures(db)
+    totals: dict[str, int] = {"pending_retried": len(pending),
+                              "pending_verified": sum(carry_out(r, db, tracker) for r in pending)}
+    stale: set[str] = set()
     if has_events_table(tracker):
         with tracker.connect() as connection:
             stale |= set(connection.execute(
@@ -120,11 +234,27 @@ def enforce_retention(days: int = DEFAULT_RETENTION_DAYS, db: Engine | None = No
     with session_scope(db) as session:
         stale |= set(session.execute(select(ChannelUser.sender_id).where(
             ChannelUser.last_inbound_at < datetime.utcnow() - timedelta(days=days))).scalars())
-    totals: dict[str, int] = {"users": len(stale), "delivery_ids": purge_delivery_ids(db)}
+    totals.update({"users": len(stale), "delivery_ids": purge_delivery_ids(db)})
     for sender_id in sorted(stale):
-        for table, count in erase_user(sender_id, db, tracker).items():
+        before = row_counts(sender_id, db, tracker)
+        erase_now(sender_id, "retention", db, tracker)
+        for table, count in before.items():
             totals[table] = totals.get(table, 0) + count
     return totals
+
+
+def row_counts(sender_id: str, db: Engine, tracker: Engine) -> dict[str, int]:
+    """How many rows each table holds about one user (events, and ours)."""
+    counts: dict[str, int] = {}
+    if has_events_table(tracker):
+        with tracker.connect() as connection:
+            counts["events"] = connection.execute(select(func.count()).select_from(EVENTS)
+                                                  .where(EVENTS.c.sender_id == sender_id)).scalar_one()
+    with session_scope(db) as session:
+        for model in PER_USER:
+            counts[model.__tablename__] = session.execute(
+                select(func.count()).select_from(model).where(model.sender_id == sender_id)).scalar_one()
+    return counts
 
 
 def export_user(sender_id: str, db: Engine | None = None, tracker: Engine | None = None) -> dict:

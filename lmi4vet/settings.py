@@ -21,6 +21,19 @@ def _int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where things run and where they keep their data."""
@@ -33,6 +46,12 @@ class Settings:
     tracker_store_url: str = ""
     lock_store_url: str = ""
     default_language: str = DEFAULT_LANGUAGE
+    #: Rasa tracker store class (Rasa's extension point); ours erases "forget me" right after the save
+    tracker_store_class: str = "lmi4vet.tracker_store.ErasingSQLTrackerStore"
+    #: seconds without a reply after which the channels apologise (action server down or hanging)
+    apology_after: float = 2.0
+    #: seconds after which the channels give up on a Rasa turn
+    turn_timeout: float = 120.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -50,7 +69,16 @@ class Settings:
             tracker_store_url=os.environ.get("TRACKER_STORE_URL", "").strip(),
             lock_store_url=os.environ.get("LOCK_STORE_URL", "").strip(),
             default_language=default_language,
+            tracker_store_class=os.environ.get("TRACKER_STORE_CLASS", "").strip()
+            or "lmi4vet.tracker_store.ErasingSQLTrackerStore",
+            apology_after=_float("APOLOGY_AFTER_SECONDS", 2.0),
+            turn_timeout=_float("TURN_TIMEOUT_SECONDS", 120.0),
         )
+
+    @property
+    def spool_dir(self) -> Path:
+        """Where the channels keep messages received while the database was unreachable."""
+        return self.var_dir / "spool"
 
     @property
     def rasa_url(self) -> str:

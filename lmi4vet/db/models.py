@@ -174,6 +174,10 @@ class ChannelUser(Base):
     language_hint = Column(String(8), nullable=True)
     created_at = Column(DateTime, nullable=False, server_default=func.now())
     last_inbound_at = Column(DateTime, nullable=True)  # WhatsApp's 24-hour window starts here
+    # Set when the provider says the person blocked the bot / unsubscribed (Telegram 403, Twilio 21610):
+    # nothing is sent until they write again.
+    stopped_at = Column(DateTime, nullable=True)
+    stopped_reason = Column(String(120), nullable=True)
 
 
 class ChannelEvent(Base):
@@ -280,8 +284,69 @@ class NluCorrection(Base):
 
 
 class ErasureRequest(Base):
-    """A "forget me" waiting to be carried out (the conversation's own turn must be saved first)."""
+    """A "forget me" (from the chat, the console or the retention job), kept until the erasure is verified.
 
-    __tablename__ = "erasure_requests"
-    sender_id = Column(String(255), primary_key=True)
+    While pending it holds the pseudonymous ``sender_id`` so that it can be retried; once verified the id is
+    cleared and only its digest stays, so that a turn saved late (after the erasure) is erased too.
+    """
+
+    __tablename__ = "erasures"
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=True, index=True)  # cleared when verified
+    sender_digest = Column(String(64), nullable=False, index=True)  # sha256 of the sender id
+    source = Column(String(16), nullable=False)  # chat | console | retention
+    status = Column(String(16), nullable=False, default="pending")  # pending | verified
     requested_at = Column(DateTime, nullable=False, server_default=func.now())
+    erased_until = Column(Float, nullable=True)  # tracker time (epoch seconds) up to which events are erased
+    verified_at = Column(DateTime, nullable=True, index=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(String(255), nullable=True)
+
+
+class InboxMessage(Base):
+    """An inbound message, stored before the provider's webhook is acknowledged (the durable inbox).
+
+    ``status``: pending (not yet handed to Rasa) -> answered (Rasa's turn is saved; replies may still be
+    going out) -> done. A worker picks up every pending or answered message again after a restart.
+    """
+
+    __tablename__ = "inbox"
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(16), nullable=False)
+    delivery_id = Column(String(64), nullable=False)  # Telegram update_id, Twilio MessageSid
+    sender_id = Column(String(64), nullable=False)
+    address = Column(String(64), nullable=False)  # where the replies go (erased with the user)
+    text = Column(Text, nullable=False)
+    language_hint = Column(String(8), nullable=True)
+    meta = Column(Text, nullable=False, default="{}")  # JSON metadata for Rasa (media kind, ...)
+    status = Column(String(16), nullable=False, default="pending")
+    outcome = Column(String(32), nullable=True)  # answered | apology | stopped | failed
+    attempts = Column(Integer, nullable=False, default=0)
+    received_at = Column(DateTime, nullable=False)
+    handled_at = Column(DateTime, nullable=True)
+    __table_args__ = (UniqueConstraint("channel", "delivery_id", name="uq_inbox_delivery"),
+                      Index("ix_inbox_status", "status", "id"), Index("ix_inbox_sender", "sender_id", "id"))
+
+
+class OutboxMessage(Base):
+    """One provider call answering an inbox message (a chunk of a reply), recorded before it is made.
+
+    ``seq`` numbers the calls of one turn, so a retried turn skips what was sent already. ``provider_id`` is
+    Telegram's message_id or Twilio's message SID; ``delivery`` is Twilio's latest status callback.
+    """
+
+    __tablename__ = "outbox"
+    id = Column(Integer, primary_key=True)
+    inbox_id = Column(Integer, ForeignKey("inbox.id", ondelete="CASCADE"), nullable=False)
+    seq = Column(Integer, nullable=False)
+    sender_id = Column(String(64), nullable=False, index=True)
+    call = Column(Text, nullable=False)  # JSON: what to send (the channel replays it as is)
+    status = Column(String(16), nullable=False, default="pending")  # pending | sent | failed | skipped
+    provider_id = Column(String(64), nullable=True, index=True)
+    error = Column(String(255), nullable=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    created_at = Column(DateTime, nullable=False)
+    sent_at = Column(DateTime, nullable=True)
+    delivery = Column(String(16), nullable=True)  # queued | sent | delivered | read | failed | undelivered
+    delivery_at = Column(DateTime, nullable=True)
+    __table_args__ = (UniqueConstraint("inbox_id", "seq", name="uq_outbox_seq"),)

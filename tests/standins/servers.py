@@ -1,7 +1,8 @@
 """Stand-in servers on 127.0.0.1 that speak the Telegram Bot API and the Twilio REST API wire formats.
 
 Each runs an aiohttp server in its own thread and records every call, so tests can assert what the assistant
-sent. ``rate_limit_next`` makes the next Telegram calls answer 429 with ``retry_after``.
+sent. ``rate_limit_next`` makes the next Telegram calls answer 429 with ``retry_after``. ``subscribe`` registers
+a callback for every recorded call (benchmarks index the calls per recipient instead of scanning them all).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import base64
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,14 +35,25 @@ class StandIn:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
+        self._listeners: list[Callable[[Call], None]] = []
         self.port = 0
 
     def app(self) -> web.Application:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def record(self, method: str, params: dict[str, Any]) -> None:
+        call = Call(method, params)
         with self._lock:
-            self.calls.append(Call(method, params))
+            self.calls.append(call)
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(call)
+
+    def subscribe(self, listener: Callable[[Call], None]) -> None:
+        """Call ``listener(call)`` for every call recorded from now on, in the stand-in's thread, right after
+        it is recorded (keep it short: the API answer waits for it)."""
+        with self._lock:
+            self._listeners.append(listener)
 
     def calls_of(self, method: str, **match: Any) -> list[Call]:
         with self._lock:
@@ -110,6 +123,9 @@ class TelegramStandIn(StandIn):
         self.rate_limit_next = 0
         self.retry_after = 1
         self._message_id = 0
+        # Answers for the next sendMessage calls: (HTTP status, description), e.g. (403, "Forbidden: bot was
+        # blocked by the user"), (400, "Bad Request: chat not found"), (500, "Internal Server Error").
+        self.fail_next: list[tuple[int, str]] = []
         self.pending_updates: list[dict[str, Any]] = []
 
     @property
@@ -132,6 +148,10 @@ class TelegramStandIn(StandIn):
             return web.json_response({"ok": False, "error_code": 429,
                                       "description": f"Too Many Requests: retry after {self.retry_after}",
                                       "parameters": {"retry_after": self.retry_after}}, status=429)
+        if method == "sendMessage" and self.fail_next:
+            status, description = self.fail_next.pop(0)
+            self.record(f"{method}:{status}", params)
+            return web.json_response({"ok": False, "error_code": status, "description": description}, status=status)
         self.record(method, params)
         if method == "getMe":
             return web.json_response({"ok": True, "result": {
@@ -162,6 +182,9 @@ class TwilioStandIn(StandIn):
         self.account_sid = account_sid
         self.auth_token = auth_token
         self._count = 0
+        # Answers for the next Messages.create calls: (HTTP status, Twilio error code), e.g. (400, 21610) for an
+        # unsubscribed recipient, (400, 21211) for an invalid number, (429, 20429), (500, 20500).
+        self.fail_next: list[tuple[int, int]] = []
 
     @property
     def base_url(self) -> str:
@@ -177,6 +200,11 @@ class TwilioStandIn(StandIn):
         if request.headers.get("Authorization") != expected or request.match_info["sid"] != self.account_sid:
             return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
         params = dict(await request.post())
+        if self.fail_next:
+            status, code = self.fail_next.pop(0)
+            self.record(f"Messages.create:{status}", params)
+            return web.json_response({"code": code, "message": f"stand-in error {code}", "status": status,
+                                      "more_info": f"https://www.twilio.com/docs/errors/{code}"}, status=status)
         self.record("Messages.create", params)
         self._count += 1
         sid = f"SM{self._count:032x}"

@@ -109,8 +109,9 @@ def test_forget_me_asks_then_erases_on_yes(dispatcher, kb_url) -> None:
     from lmi4vet.db.engine import session_scope, shared_engine
     from lmi4vet.db.models import ErasureRequest
 
-    with session_scope(shared_engine(kb_url)) as session:  # carried out a few seconds later (test_privacy)
-        assert session.get(ErasureRequest, "test-user") is not None
+    with session_scope(shared_engine(kb_url)) as session:  # carried out after the turn's save (test_privacy)
+        [request] = session.query(ErasureRequest).filter_by(sender_id="test-user").all()
+        assert (request.status, request.source, request.verified_at) == ("pending", "chat", None)
 
 
 def test_forget_me_cancelled_on_no(dispatcher) -> None:

@@ -10,13 +10,22 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.common import OrderedDispatcher
+from bot.delivery import Turn
 from bot.store import ChannelStore, sender_id_for
 from bot.telegram import TelegramInput, TelegramSettings, parse_update
 from bot.text import split_message
-from bot.whatsapp import WhatsAppInput, WhatsAppOutput, WhatsAppSettings, language_from_phone, match_option
+from bot.whatsapp import (
+    WhatsAppInput,
+    WhatsAppOutput,
+    WhatsAppSettings,
+    call_messages_api,
+    language_from_phone,
+    match_option,
+)
+from bot.worker import OrderedRunner
 from lmi4vet.db.engine import make_engine, session_scope, upgrade
-from lmi4vet.db.models import ChannelUser
+from lmi4vet.db.models import OutboxMessage
+from lmi4vet.inbox import Inbound, Inbox
 from tests.standins.servers import TelegramStandIn, TwilioStandIn
 
 TOKEN = "123456:stand-in"
@@ -48,7 +57,7 @@ def test_sender_ids_are_keyed_hashes(store) -> None:
     from lmi4vet.privacy import erase_user
 
     erase_user(sender, store.engine, store.engine)
-    assert store.address_of(sender, fresh=True) is None
+    assert store.address_of(sender) is None
 
 
 def test_deliveries_are_seen_once_in_the_database(store) -> None:
@@ -91,27 +100,31 @@ def test_update_kinds(update, kind) -> None:
     assert parse_update(update)[0] == kind
 
 
+async def reply_ok(message) -> None:
+    """Stands in for Rasa in these unit tests: answers every message with "ok" through its output channel."""
+    await message.output_channel.send_text_message(message.sender_id, "ok")
+
+
 def test_polling_mode_feeds_updates_to_rasa(store) -> None:
     api = TelegramStandIn(TOKEN).start()
     received = []
 
     async def on_new_message(message) -> None:
         received.append((message.text, message.sender_id, message.metadata))
+        await reply_ok(message)
 
     async def scenario() -> None:
         channel = TelegramInput(TelegramSettings(token=TOKEN, mode="polling", api_base_url=api.base_url), store)
         await channel.bot.initialize()
+        await channel.worker.start(on_new_message)
         api.pending_updates = [
             {"update_id": 10, "message": {"message_id": 1, "date": 0, "chat": {"id": 77, "type": "private"},
                                           "from": {"id": 77, "is_bot": False, "first_name": "A",
                                                    "language_code": "es"}, "text": "/language"}}]
-        poller = asyncio.ensure_future(channel._poll(on_new_message))
-        for _ in range(100):
-            if received:
-                break
-            await asyncio.sleep(0.05)
+        poller = asyncio.ensure_future(channel._poll())
+        await asyncio.to_thread(api.wait_for, "sendMessage", 1, 10)
         poller.cancel()
-        await channel.dispatcher.drain()
+        await channel.worker.stop()
         await channel.bot.shutdown()
 
     try:
@@ -122,11 +135,11 @@ def test_polling_mode_feeds_updates_to_rasa(store) -> None:
                          {"language_hint": "es"})]
 
 
-def test_ordered_dispatcher_keeps_each_users_order() -> None:
+def test_ordered_runner_keeps_each_users_order() -> None:
     seen: list[str] = []
 
     async def scenario() -> None:
-        dispatcher = OrderedDispatcher()
+        dispatcher = OrderedRunner()
         for n, delay in enumerate((0.05, 0.01, 0.0)):
             async def work(n=n, delay=delay) -> None:
                 await asyncio.sleep(delay)
@@ -144,13 +157,21 @@ def whatsapp_settings(api: TwilioStandIn, **extra: str) -> WhatsAppSettings:
                             **extra)
 
 
-def run_output(api: TwilioStandIn, settings: WhatsAppSettings, store, coroutine_factory):
+def run_output(api: TwilioStandIn, settings: WhatsAppSettings, store, number: str, coroutine_factory,
+               received_at: datetime | None = None):
+    """Run ``coroutine_factory(output)`` with the output channel of a turn answering a message from ``number``
+    received at ``received_at`` (default now)."""
+    inbox = Inbox(store.engine)
+    sender = store.sender_id("whatsapp", number)
+    inbox_id = inbox.accept(Inbound("whatsapp", f"SM{number[-6:]}", number, "hola"), sender, now=received_at)
+
     async def scenario():
         from bot.whatsapp import make_client
 
         client = make_client(settings)
         try:
-            return await coroutine_factory(WhatsAppOutput(client, settings, store))
+            turn = Turn(inbox, inbox.get(inbox_id), lambda call: call_messages_api(client, settings, call))
+            return await coroutine_factory(WhatsAppOutput(settings, store, inbox.get(inbox_id), turn))
         finally:
             await client.http_client.close()
 
@@ -161,9 +182,9 @@ def test_quick_reply_template_when_configured(store) -> None:
     api = TwilioStandIn(SID, AUTH).start()
     try:
         settings = whatsapp_settings(api, quick_reply_sid="HX" + "1" * 32)
-        sender = store.remember("whatsapp", "whatsapp:+40700000001", "ro")
         buttons = [{"title": "Da, uită-mă", "payload": "/affirm"}, {"title": "Nu", "payload": "/deny"}]
-        run_output(api, settings, store, lambda out: out.send_text_with_buttons(sender, "Sigur?", buttons))
+        run_output(api, settings, store, "whatsapp:+40700000001",
+                   lambda out: out.send_text_with_buttons("x", "Sigur?", buttons))
         [call] = api.calls_of("Messages.create")
         assert call.params["ContentSid"] == "HX" + "1" * 32
         variables = json.loads(call.params["ContentVariables"])
@@ -176,40 +197,52 @@ def test_quick_reply_template_when_configured(store) -> None:
 def test_outside_the_24_hour_window(store, caplog) -> None:
     api = TwilioStandIn(SID, AUTH).start()
     try:
-        sender = store.remember("whatsapp", "whatsapp:+40700000002", "ro")
-        with session_scope(store.engine) as session:
-            session.get(ChannelUser, sender).last_inbound_at = datetime.utcnow() - timedelta(hours=25)
         caplog.set_level(logging.WARNING)
-        sent = run_output(api, whatsapp_settings(api), store, lambda out: out.send_proactive(sender, "Reminder"))
-        assert sent is False and api.calls_of("Messages.create") == []
+        old = datetime.utcnow() - timedelta(hours=25)
+        run_output(api, whatsapp_settings(api), store, "whatsapp:+40700000002",
+                   lambda out: out.send_text_message("x", "Answer"), received_at=old)
+        assert api.calls_of("Messages.create") == []
         assert "outside the 24-hour window" in caplog.text and "+40700000002" not in caplog.text
         template = whatsapp_settings(api, reengage_sid="HX" + "2" * 32)
-        run_output(api, template, store, lambda out: out.send_proactive(sender, "Reminder"))
+
+        async def two_replies(out) -> None:  # the template goes out once per turn, not once per reply
+            await out.send_text_message("x", "Answer")
+            await out.send_text_message("x", "More")
+
+        run_output(api, template, store, "whatsapp:+40700000003", two_replies, received_at=old)
         [call] = api.calls_of("Messages.create")
         assert call.params["ContentSid"] == "HX" + "2" * 32 and "Body" not in call.params
+        with session_scope(store.engine) as session:
+            assert [row.status for row in session.query(OutboxMessage)] == ["sent"]
     finally:
         api.stop()
 
 
 def test_button_payloads_and_menu_answers_map_back(store) -> None:
     received = []
+    api = TwilioStandIn(SID, AUTH).start()
 
     async def on_new_message(message) -> None:
         received.append(message.text)
 
     async def scenario() -> None:
-        channel = WhatsAppInput(WhatsAppSettings(account_sid=SID, auth_token=AUTH, from_number="whatsapp:+1",
-                                                 public_url="https://x"), store, client=object())
+        channel = WhatsAppInput(whatsapp_settings(api), store)
+        await channel.worker.start(on_new_message)
         number = "whatsapp:+34600000003"
         sender = store.remember("whatsapp", number, "es")
         store.save_menu(sender, [("📊 Cifras por país", "/ask_indicator"), ("🌐 Idioma", "/choose_language")])
         key = store.short_key("/deny")
         for n, form in enumerate([{"Body": "Nu", "ButtonPayload": key}, {"Body": "2"}, {"Body": "cifras por pais"},
                                   {"Body": "9"}]):
-            await channel.handle_fields({"MessageSid": f"SM{n}", "From": number, **form}, on_new_message)
-        await channel.dispatcher.drain()
+            assert await channel.handle_fields({"MessageSid": f"SM{n}", "From": number, **form}) == \
+                ["button", "option", "option", "message"][n]
+        await channel.worker.stop()
+        await channel.client.http_client.close()
 
-    asyncio.run(scenario())
+    try:
+        asyncio.run(scenario())
+    finally:
+        api.stop()
     assert received == ["/deny", "/choose_language", "/ask_indicator", "9"]
 
 
@@ -223,3 +256,48 @@ def test_helpers() -> None:
         TelegramSettings.load({"token": "x", "mode": "webhook", "secret_token": ""})
     with pytest.raises(ValueError, match="TWILIO_AUTH_TOKEN"):
         WhatsAppSettings.load({"account_sid": "AC", "from_number": "whatsapp:+1", "public_url": "https://x"})
+
+
+def whatsapp_bodies(store, number: str, send) -> list[str]:
+    """What the WhatsApp output sends (``send(output, sender)``) to ``number``: the Messages.create bodies, in order."""
+    api = TwilioStandIn(SID, AUTH).start()
+    try:
+        sender = store.remember("whatsapp", number, "en")
+        run_output(api, whatsapp_settings(api), store, number, lambda out: send(out, sender))
+        calls = api.calls_of("Messages.create")
+        assert {c.params["To"] for c in calls} == {number}
+        return [c.params["Body"] for c in calls]
+    finally:
+        api.stop()
+
+
+PARAGRAPHS = [f"Paragraph {n}: " + " ".join(["labour market"] * 35) + "." for n in range(8)]  # 503 characters each
+
+
+def test_whatsapp_splits_a_long_text_between_paragraphs(store) -> None:
+    text = "\n\n".join(PARAGRAPHS)  # 4,038 characters: three paragraphs fit in 1,600, four do not
+    sent = whatsapp_bodies(store, "whatsapp:+40700000010", lambda out, sender: out.send_text_message(sender, text))
+    assert len(text) == 4038
+    assert sent == ["\n\n".join(PARAGRAPHS[0:3]), "\n\n".join(PARAGRAPHS[3:6]), "\n\n".join(PARAGRAPHS[6:8])]
+
+
+def test_whatsapp_splits_one_long_paragraph_between_sentences(store) -> None:
+    sentences = [f"Sentence {n:02d} says something about the labour market." for n in range(40)]
+    text = " ".join(sentences)  # 2,079 characters, no line break: 30 sentences fit in 1,600, 31 do not
+    sent = whatsapp_bodies(store, "whatsapp:+40700000011", lambda out, sender: out.send_text_message(sender, text))
+    assert len(text) == 2079 and [len(body) for body in sent] == [1559, 519]
+    assert sent == [" ".join(sentences[:30]), " ".join(sentences[30:])]
+
+
+def test_whatsapp_numbered_menu_follows_a_long_text(store) -> None:
+    from lmi4vet.i18n import t
+
+    text = "\n\n".join(PARAGRAPHS[:3])  # 1,513 characters: with the menu and its hint, 1,603
+    buttons = [{"title": title, "payload": f"/p{n}"} for n, title in enumerate(["Continue", "Next", "Contents"])]
+    sent = whatsapp_bodies(store, "whatsapp:+40700000012", lambda out, sender: out.send_text_with_buttons(
+        sender, text, buttons, language="en"))
+    menu, hint = "1. Continue\n2. Next\n3. Contents", t("en", "channels.numbered_menu_hint", last="3")
+    assert len(f"{text}\n\n{menu}\n\n{hint}") == 1603
+    assert sent == [f"{text}\n\n{menu}", hint]  # the hint is the paragraph that no longer fits
+    assert store.menu_of(store.remember("whatsapp", "whatsapp:+40700000012", "en")) == [
+        ("Continue", "/p0"), ("Next", "/p1"), ("Contents", "/p2")]

@@ -1,0 +1,268 @@
+"""The inbox worker: takes stored messages to Rasa one user at a time and makes sure each gets one answer.
+
+For each message (in arrival order per user, users in parallel):
+
+1. If an earlier attempt got as far as Rasa saving the turn (the tracker holds a user event with the
+   message's id), only the replies still pending in the outbox are sent.
+2. Otherwise the message goes to Rasa with an output channel whose calls go through a :class:`Turn`, so a
+   retried turn skips what was sent before the crash.
+3. No reply within ``apology_after`` seconds (the action server is down or hanging): a localized apology.
+   A turn that ends without any reply gets the apology too. A turn Rasa cannot run at all (its tracker
+   store is down) stays in the inbox and is retried with backoff, after one "we'll answer soon" notice.
+4. The message is marked done once every reply went out (or failed for good, or the contact is stopped);
+   replies left pending after transient provider errors are retried later.
+
+On start the worker picks up everything not done, and moves messages spooled during a database outage into
+the inbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from typing import Any
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.delivery import Deliver, Turn
+from lmi4vet.i18n import normalise_language, t
+from lmi4vet.inbox import ANSWERED, DONE, Inbound, Inbox, Spool, Stored
+from lmi4vet.privacy import tracker_has_message
+
+logger = logging.getLogger(__name__)
+
+SLOW_NOTICE, NO_REPLY_NOTICE, WAIT_NOTICE = 1, 2, 3  # notice numbers (see Turn.notice)
+RETRY_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)  # seconds between attempts of a turn Rasa could not run
+FLUSH_BACKOFF = (5.0, 15.0, 60.0, 300.0, 900.0)  # seconds between retries of replies left pending
+
+MakeOutput = Callable[[Stored, Turn], OutputChannel]
+NoticeCall = Callable[[Stored, str], dict[str, Any]]  # (message, text) -> a provider call
+
+
+class OrderedRunner:
+    """Runs each key's jobs one after another in submission order; different keys run in parallel."""
+
+    def __init__(self) -> None:
+        self._tails: dict[str, asyncio.Task] = {}
+
+    def submit(self, key: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task:
+        previous = self._tails.get(key)
+
+        async def run() -> None:
+            if previous is not None:
+                with suppress(Exception, asyncio.CancelledError):
+                    await previous
+            try:
+                await work()
+            finally:
+                if self._tails.get(key) is task:
+                    del self._tails[key]
+
+        task = asyncio.ensure_future(run())
+        self._tails[key] = task
+        return task
+
+    async def drain(self) -> None:
+        """Wait for everything submitted so far."""
+        while self._tails:
+            await asyncio.gather(*list(self._tails.values()), return_exceptions=True)
+
+    def cancel(self) -> None:
+        for task in list(self._tails.values()):
+            task.cancel()
+
+
+class InboxWorker:
+    """Processes one channel's inbox (see the module docstring)."""
+
+    def __init__(self, channel: str, inbox: Inbox, spool: Spool, deliver: Deliver, make_output: MakeOutput,
+                 notice_call: NoticeCall, apology_after: float = 2.0, turn_timeout: float = 120.0) -> None:
+        self.channel = channel
+        self.inbox = inbox
+        self.spool = spool
+        self.deliver = deliver
+        self.make_output = make_output
+        self.notice_call = notice_call
+        self.apology_after = apology_after
+        self.turn_timeout = turn_timeout
+        self.runner = OrderedRunner()
+        self.on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
+        self._background: set[asyncio.Task] = set()
+        self._spool_task: asyncio.Task | None = None
+        self._noticed: set[tuple[int, int]] = set()
+        self._queued: set[int] = set()
+        self._started = asyncio.Event()
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    async def start(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> int:
+        """Pick up every unfinished message (and the spool); return how many were picked up."""
+        self.on_new_message = on_new_message
+        self._started.set()
+        count = 0
+        try:
+            await self.drain_spool()
+            for message in await asyncio.to_thread(self.inbox.unfinished, self.channel):
+                self.submit(message.id, message.sender_id)
+                count += 1
+        except SQLAlchemyError:
+            logger.exception("%s: the inbox cannot be read at start-up; retrying in the background", self.channel)
+            self._later(5.0, self._restart_pickup)
+        if count:
+            logger.info("%s: picked up %d unfinished message(s) from the inbox", self.channel, count)
+        return count
+
+    async def _restart_pickup(self) -> None:
+        if self.on_new_message is not None:
+            await self.start(self.on_new_message)
+
+    async def stop(self) -> None:
+        """Finish what is running (unfinished messages stay in the inbox for the next start)."""
+        if self._spool_task is not None:
+            self._spool_task.cancel()
+        for task in list(self._background):
+            task.cancel()
+        await self.runner.drain()
+
+    def submit(self, inbox_id: int, sender_id: str) -> None:
+        """Queue a stored message behind the sender's earlier ones (once, however often it is submitted)."""
+        if inbox_id in self._queued:
+            return
+        self._queued.add(inbox_id)
+
+        async def work() -> None:
+            try:
+                await self._started.wait()
+                await self.process(inbox_id)
+            finally:
+                self._queued.discard(inbox_id)
+
+        self.runner.submit(sender_id, work)
+
+    def _later(self, delay: float, job: Callable[[], Awaitable[Any]]) -> None:
+        async def run() -> None:
+            await asyncio.sleep(delay)
+            await job()
+
+        task = asyncio.ensure_future(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # -- the database is down --------------------------------------------------------------------------------
+    def spooled(self) -> None:
+        """A message went to the spool: keep trying to move it into the inbox."""
+        if self._spool_task is None or self._spool_task.done():
+            self._spool_task = asyncio.ensure_future(self._spool_loop())
+
+    async def _spool_loop(self) -> None:
+        delay = 1.0
+        while await asyncio.to_thread(len, self.spool):
+            await asyncio.sleep(delay)
+            with suppress(SQLAlchemyError):
+                await self.drain_spool()
+            delay = min(delay * 2, 30.0)
+
+    async def drain_spool(self) -> None:
+        stored: list[tuple[int, str]] = []
+
+        def store(message: Inbound) -> None:
+            from bot.store import sender_id_for
+
+            sender_id = sender_id_for(message.channel, message.address)
+            inbox_id = self.inbox.accept(message, sender_id)
+            if inbox_id is not None:
+                stored.append((inbox_id, sender_id))
+
+        await asyncio.to_thread(self.spool.drain, store)
+        for inbox_id, sender_id in stored:
+            self.submit(inbox_id, sender_id)
+
+    # -- one message -----------------------------------------------------------------------------------------
+    async def process(self, inbox_id: int) -> None:
+        """Handle one stored message until it is done; while Rasa or the database cannot, retry with backoff
+        (the sender's later messages wait behind it, so their order holds)."""
+        for attempt in range(10_000):
+            try:
+                if await self._process_once(inbox_id):
+                    return
+            except SQLAlchemyError:
+                logger.warning("%s: database error on message %d; retrying", self.channel, inbox_id)
+            await asyncio.sleep(RETRY_BACKOFF[min(attempt, len(RETRY_BACKOFF) - 1)])
+
+    async def _process_once(self, inbox_id: int) -> bool:
+        message = await asyncio.to_thread(self.inbox.get, inbox_id)
+        if message is None or message.status == DONE:
+            return True  # erased, or handled already
+        turn = Turn(self.inbox, message, self.deliver)
+        if message.status == ANSWERED or (
+                message.attempts and await asyncio.to_thread(tracker_has_message, message.sender_id,
+                                                             message.message_id)):
+            await self._finish(message, turn, "answered")
+            return True
+        await asyncio.to_thread(self.inbox.begin_attempt, message.id)
+        try:
+            outcome = await self._run_turn(message, turn)
+        except SQLAlchemyError:
+            outcome = None
+        if outcome is None:  # Rasa could not run the turn (its tracker store or our database is down)
+            await self._notice(message, turn, WAIT_NOTICE, "errors.database_wait")
+            return False
+        await asyncio.to_thread(self.inbox.mark, message.id, ANSWERED, outcome)
+        await self._finish(message, turn, outcome)
+        return True
+
+    async def _run_turn(self, message: Stored, turn: Turn) -> str | None:
+        """Hand the message to Rasa; returns the outcome, or ``None`` if Rasa failed before saving the turn."""
+        assert self.on_new_message is not None, "start() first"
+        metadata = dict(message.meta)
+        if message.language_hint:
+            metadata["language_hint"] = message.language_hint
+        user_message = UserMessage(message.text, self.make_output(message, turn), message.sender_id,
+                                   input_channel=self.channel, message_id=message.message_id, metadata=metadata)
+        rasa_turn = asyncio.ensure_future(self.on_new_message(user_message))
+        first = asyncio.ensure_future(turn.first_reply.wait())
+        try:
+            await asyncio.wait({rasa_turn, first}, timeout=self.apology_after, return_when=asyncio.FIRST_COMPLETED)
+            if not rasa_turn.done() and turn.replies == 0:
+                await self._notice(message, turn, SLOW_NOTICE, "errors.slow")
+            await asyncio.wait_for(rasa_turn, timeout=self.turn_timeout)
+        except asyncio.TimeoutError:
+            logger.error("%s: Rasa took longer than %.0f s for message %d; given up", self.channel,
+                         self.turn_timeout, message.id)
+            return "timeout"
+        except Exception:
+            logger.exception("%s: Rasa failed on message %d", self.channel, message.id)
+            return None
+        finally:
+            first.cancel()
+        if turn.replies == 0 and not turn.stopped:
+            await self._notice(message, turn, NO_REPLY_NOTICE, "errors.unavailable")
+            return "apology"
+        return "answered"
+
+    async def _notice(self, message: Stored, turn: Turn, number: int, key: str) -> None:
+        """One of our notices, at most once per message (recorded in the outbox when the database answers)."""
+        if (message.id, number) in self._noticed:
+            return
+        call = self.notice_call(message, t(normalise_language(message.language_hint), key))
+        try:
+            await turn.notice(number, call)
+        except SQLAlchemyError:
+            with suppress(Exception):  # the database is down: say it without recording it
+                await self.deliver(call)
+        self._noticed.add((message.id, number))
+
+    async def _finish(self, message: Stored, turn: Turn, outcome: str) -> None:
+        """Send what is still pending (retrying with backoff), then mark the message done."""
+        remaining = await turn.flush()
+        for delay in FLUSH_BACKOFF:
+            if not remaining or turn.stopped:
+                break
+            await asyncio.sleep(delay)
+            remaining = await turn.flush()
+        if remaining:
+            await asyncio.to_thread(self.inbox.give_up, message.id)
+        final = "stopped" if turn.stopped else "failed" if (turn.failed or remaining) else outcome
+        await asyncio.to_thread(self.inbox.mark, message.id, DONE, final)
