@@ -113,7 +113,8 @@ class ActionOccupationSkills(LocalizedAction):
         page = min(max(page, 1), pages)
         shown = skills[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
         lines = [reply.text("skills.header", occupation=label)]
-        lines += [f"{(page - 1) * PAGE_SIZE + n}. {s.label}" for n, s in enumerate(shown, start=1)]
+        # bullets, not numbers: on WhatsApp the buttons below become a numbered menu in the same message
+        lines += [f"• {s.label}" for s in shown]
         if total > PAGE_SIZE:
             lines.append(reply.text("skills.page", page=str(page), pages=str(pages), total=str(total)))
         if any(s.lang != lang for s in shown):

@@ -92,6 +92,7 @@ class Turn:
         self.stopped = False
         self.failed = False
         self.first_reply = asyncio.Event()
+        self._noticed: set[int] = set()
         self._ledger: dict[int, str] | None = None
 
     async def _done_before(self, seq: int) -> bool:
@@ -106,6 +107,7 @@ class Turn:
 
     async def notice(self, number: int, call: dict[str, Any]) -> None:
         """Send one of our own notices (``number`` >= 1), at most once per message."""
+        self._noticed.add(-number)
         await self._send(-number, call, counts=False)
 
     async def _send(self, seq: int, call: dict[str, Any], counts: bool = True) -> None:
@@ -156,6 +158,9 @@ class Turn:
         if await asyncio.to_thread(self.inbox.is_stopped, self.message.sender_id):
             self.stopped = True
         for seq, call in await asyncio.to_thread(self.inbox.unsent, self.message.id):
+            if seq < 0 and seq not in self._noticed:  # a notice of an earlier attempt: stale now
+                await asyncio.to_thread(self.inbox.finish_call, self.message.id, seq, SKIPPED, None, "stale notice")
+                continue
             if self.stopped:
                 await asyncio.to_thread(self.inbox.finish_call, self.message.id, seq, SKIPPED, None,
                                         "contact stopped")

@@ -162,7 +162,7 @@ class InboxWorker:
             await asyncio.sleep(delay)
             with suppress(SQLAlchemyError):
                 await self.drain_spool()
-            delay = min(delay * 2, 30.0)
+            delay = min(delay * 2, 10.0)
 
     async def drain_spool(self) -> None:
         stored: list[tuple[int, str]] = []
@@ -231,6 +231,7 @@ class InboxWorker:
         except asyncio.TimeoutError:
             logger.error("%s: Rasa took longer than %.0f s for message %d; given up", self.channel,
                          self.turn_timeout, message.id)
+            await self._notice(message, turn, NO_REPLY_NOTICE, "errors.unavailable")
             return "timeout"
         except Exception:
             logger.exception("%s: Rasa failed on message %d", self.channel, message.id)

@@ -162,6 +162,8 @@ def servers(settings: Settings, model: Path, log_dir: Path | None = None) -> Ite
         _wait_until(f"http://{settings.host}:{settings.action_port}/health", actions, "the action server", 120)
         _wait_until(f"{settings.rasa_url}/status", rasa, "the Rasa server", 300,
                     ready=lambda r: r.ok and bool(r.json().get("model_file")))
+        with suppress(requests.RequestException):  # the first parse builds the model's graph: not on a user
+            requests.post(f"{settings.rasa_url}/model/parse", json={"text": "hello"}, timeout=60)
         channels = ", ".join(f"{settings.rasa_url}/webhooks/{name.split('.')[1]}/webhook"
                              for name in yaml.safe_load(credentials.read_text()) if name.startswith("bot."))
         print(f"==> Ready: REST channel at {settings.rasa_url}/webhooks/rest/webhook, "

@@ -129,7 +129,8 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramSt
         TELEGRAM_API_BASE_URL=telegram_api.base_url, TELEGRAM_PUBLIC_URL="",
         TWILIO_ACCOUNT_SID=TWILIO_SID, TWILIO_AUTH_TOKEN=TWILIO_TOKEN, TWILIO_WHATSAPP_FROM=TWILIO_FROM,
         TWILIO_WEBHOOK_URL=TWILIO_PUBLIC_URL, TWILIO_API_BASE_URL=twilio_api.base_url,
-        TWILIO_QUICK_REPLY_SID="", TWILIO_LIST_PICKER_SID="", TWILIO_REENGAGE_SID="", CHANNEL_REDIS_URL="")
+        TWILIO_QUICK_REPLY_SID="", TWILIO_LIST_PICKER_SID="", TWILIO_REENGAGE_SID="", CHANNEL_REDIS_URL="",
+        APOLOGY_AFTER_SECONDS="15")  # these tests are about answers; test_reliability tests the 2 s apology
     running = RunningAssistant(tmp_path_factory.mktemp("var"), channels)
     try:
         yield running.assistant

@@ -67,7 +67,8 @@ def test_skills_of_a_welder(assistant, lang: str) -> None:
     assert t(lang, "skills.attribution") in reply["text"]
     more = reply["buttons"][0]
     page_two = assistant.say(sender(), more["payload"])[0]["text"]
-    assert "\n11. " in page_two
+    assert t(lang, "skills.page", page="2", pages="4", total="36") in page_two
+    assert sum(line.startswith("• ") for line in page_two.split("\n")) == 10
 
 
 @pytest.mark.parametrize("lang", sorted(IN_DEMAND))

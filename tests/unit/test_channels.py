@@ -301,3 +301,36 @@ def test_whatsapp_numbered_menu_follows_a_long_text(store) -> None:
     assert sent == [f"{text}\n\n{menu}", hint]  # the hint is the paragraph that no longer fits
     assert store.menu_of(store.remember("whatsapp", "whatsapp:+40700000012", "en")) == [
         ("Continue", "/p0"), ("Next", "/p1"), ("Contents", "/p2")]
+
+
+def test_a_reply_without_options_clears_the_old_numbered_menu(store) -> None:
+    """A digit must never pick an option of a menu that is no longer on the screen."""
+    api = TwilioStandIn(SID, AUTH).start()
+    received: list[str] = []
+    answers = iter([("Elige:", [{"title": "Cifras", "payload": "/ask_indicator"},
+                                {"title": "Idioma", "payload": "/choose_language"}]),
+                    ("Vale, sin menú.", []), ("Otra cosa.", [])])
+
+    async def on_new_message(message) -> None:
+        received.append(message.text)
+        text, buttons = next(answers)
+        if buttons:
+            await message.output_channel.send_text_with_buttons(message.sender_id, text, buttons, language="es")
+        else:
+            await message.output_channel.send_text_message(message.sender_id, text)
+
+    async def scenario() -> None:
+        channel = WhatsAppInput(whatsapp_settings(api), store)
+        await channel.worker.start(on_new_message)
+        number = "whatsapp:+34600000009"
+        for n, body in enumerate(["hola", "2", "2"]):
+            await channel.handle_fields({"MessageSid": f"SMm{n}", "From": number, "Body": body})
+            await channel.worker.runner.drain()
+        await channel.worker.stop()
+        await channel.client.http_client.close()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        api.stop()
+    assert received == ["hola", "/choose_language", "2"]

@@ -158,7 +158,8 @@ def test_skills_for_a_welder_in_every_language(kb_url, lang: str) -> None:
     messages, events = run(ActionOccupationSkills(), tracker)
     text = messages[0]["text"]
     lines = text.split("\n")
-    assert lines[1].startswith("1. ") and lines[10].startswith("10. ")
+    assert [line[:2] for line in lines[1:12]] == ["• "] * 10 + [t(lang, "skills.page", page="1", pages="4",
+                                                                     total="36")[:2]]
     assert t(lang, "skills.page", page="1", pages="4", total="36") in text
     assert f"https://esco.ec.europa.eu/{lang}/classification/occupation?uri={WELDER}" in text
     assert t(lang, "skills.attribution") in text
@@ -171,16 +172,21 @@ def test_skill_labels_are_in_the_users_language(kb_url) -> None:
     tracker = make_tracker("Welche Skills braucht ein Schweißer", intent="ask_occupation_skills",
                            entities=ents(occupation="Schweißer"), slots={"language": "de"})
     text = run(ActionOccupationSkills(), tracker)[0][0]["text"]
-    assert text.split("\n")[1] == "1. 2D-Pläne interpretieren"
+    assert text.split("\n")[1] == "• 2D-Pläne interpretieren"
     assert t("de", "skills.project_translation", language="Deutsch") in text
 
 
-def test_more_pages_and_the_last_page(kb_url) -> None:
+def test_more_pages_and_the_last_page(kb_url, kb_session) -> None:
+    from lmi4vet.kb.occupations import essential_skills
+
+    welder_skills_en = [skill.label for skill in essential_skills(kb_session, WELDER, "en")]
     payload = ents(occupation_id="7aedaa07-3884-4c5b-88f9-80997b2aa54b", page="4")
     messages, _ = run(ActionOccupationSkills(), make_tracker("/ask_occupation_skills", intent="ask_occupation_skills",
                                                              entities=payload, slots={"language": "en"}))
     text = messages[0]["text"]
-    assert "31. " in text and "36. " in text and "37. " not in text
+    assert [line for line in text.split("\n") if line.startswith("• ")] == \
+        [f"• {label}" for label in welder_skills_en[30:36]]  # the last 6 of 36
+    assert t("en", "skills.page", page="4", pages="4", total="36") in text
     assert [b["title"] for b in messages[0]["buttons"]] == [t("en", "menu.in_demand")]
 
 

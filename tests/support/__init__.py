@@ -1,0 +1,1 @@
+"""Test-only helpers that the servers under test load (through Rasa's extension points)."""

@@ -1,0 +1,260 @@
+"""The durable inbox, the outbox ledger and the provider error policy, against the Bot API and Messages API
+stand-ins (no Rasa: these are the pieces under the channels; tests/integration/test_reliability.py runs
+them with the real assistant and real crashes)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot.delivery import Blocked, Rejected, Transient, Turn, send_with_policy
+from bot.telegram import TelegramInput, TelegramSettings
+from bot.whatsapp import WhatsAppInput, WhatsAppSettings
+from lmi4vet.db.engine import make_engine, session_scope
+from lmi4vet.db.models import ChannelEvent, ChannelUser, InboxMessage, OutboxMessage
+from lmi4vet.inbox import Inbound, Inbox, Spool
+from tests.standins.servers import TelegramStandIn, TwilioStandIn
+
+TOKEN = "123456:stand-in"
+SID, AUTH = "AC" + "e" * 32, "auth"
+
+
+@pytest.fixture
+def inbox(db_url) -> Inbox:  # SQLite, and PostgreSQL when it answers (CI=true: it must)
+    return Inbox(make_engine(db_url))
+
+
+def message(n: int = 1, address: str = "555", channel: str = "telegram") -> Inbound:
+    return Inbound(channel, f"{n}", address, f"hello {n}", "de", {"media": "photo"} if n == 99 else {})
+
+
+def test_a_message_is_stored_once_with_its_delivery_id_and_address(inbox) -> None:
+    first = inbox.accept(message(1), "s1")
+    assert isinstance(first, int)
+    assert inbox.accept(message(1), "s1") is None  # the provider's retry
+    second = inbox.accept(message(2), "s1")
+    with session_scope(inbox.engine) as session:
+        assert session.query(ChannelEvent).count() == 2
+        user = session.get(ChannelUser, "s1")
+        assert (user.address, user.language_hint, user.stopped_at) == ("555", "de", None)
+    assert [(m.id, m.text, m.status, m.attempts) for m in inbox.unfinished("telegram")] == \
+        [(first, "hello 1", "pending", 0), (second, "hello 2", "pending", 0)]
+    assert inbox.unfinished("whatsapp") == []
+    stored = inbox.get(first)
+    assert stored.message_id == f"inbox-telegram-{first}" and stored.language_hint == "de"
+
+
+def test_a_known_delivery_id_stores_nothing(inbox) -> None:
+    with session_scope(inbox.engine) as session:
+        session.add(ChannelEvent(channel="telegram", event_id="7", seen_at=datetime.utcnow()))
+    assert inbox.accept(message(7), "s1") is None  # delivery id known: no inbox row, no user
+    with session_scope(inbox.engine) as session:
+        assert session.query(InboxMessage).count() == 0 and session.get(ChannelUser, "s1") is None
+
+
+def test_writing_again_lifts_a_stop(inbox) -> None:
+    inbox.accept(message(1), "s1")
+    inbox.stop_contact("s1", "telegram 403: Forbidden: bot was blocked by the user")
+    assert inbox.is_stopped("s1")
+    inbox.accept(message(2), "s1")
+    assert not inbox.is_stopped("s1")
+
+
+def test_delivery_reports_never_move_a_reply_back(inbox) -> None:
+    inbox_id = inbox.accept(message(1), "s1")
+    inbox.record_call(inbox_id, "s1", 1, {"to": "x", "body": "hi"})
+    inbox.finish_call(inbox_id, 1, "sent", "SM1")
+    assert inbox.record_delivery("SM1", "delivered") and inbox.record_delivery("SM1", "read")
+    assert inbox.record_delivery("SM1", "sent")  # late and out of order
+    assert not inbox.record_delivery("SMunknown", "read")
+    with session_scope(inbox.engine) as session:
+        assert session.query(OutboxMessage.delivery).scalar() == "read"
+
+
+def test_handled_messages_are_purged_after_the_retry_horizon(inbox) -> None:
+    old, new = inbox.accept(message(1), "s1"), inbox.accept(message(2), "s1")
+    inbox.record_call(old, "s1", 1, {"x": 1})
+    for inbox_id in (old, new):
+        inbox.mark(inbox_id, "done", "answered")
+    with session_scope(inbox.engine) as session:
+        session.get(InboxMessage, old).handled_at = datetime.utcnow() - timedelta(days=3)
+    assert inbox.purge_done(timedelta(hours=48)) == 1
+    assert [m.id for m in inbox.unfinished("telegram")] == [] and inbox.get(new) is not None
+
+
+def test_the_spool_keeps_order_and_what_the_database_refused(tmp_path) -> None:
+    spool = Spool(tmp_path / "spool" / "telegram.jsonl")
+    for n in (1, 2, 3):
+        spool.append(message(n, address="7"))
+    assert len(spool) == 3
+    stored: list[str] = []
+
+    def refuse_second(m: Inbound) -> None:
+        if m.delivery_id == "2":
+            raise ConnectionError("still down")
+        stored.append(m.delivery_id)
+
+    assert [m.delivery_id for m in spool.drain(refuse_second)] == ["1"]
+    assert stored == ["1"] and len(spool) == 2  # 3 waits behind 2: the order holds
+    assert [m.delivery_id for m in spool.drain(lambda m: stored.append(m.delivery_id))] == ["2", "3"]
+    assert stored == ["1", "2", "3"] and len(spool) == 0
+
+
+# -- the ledger ---------------------------------------------------------------------------------------------
+def test_a_retried_turn_sends_nothing_twice(inbox) -> None:
+    inbox_id = inbox.accept(message(1), "s1")
+    made: list[str] = []
+
+    async def deliver(call):
+        made.append(call["text"])
+        return f"m{len(made)}"
+
+    async def turn(texts: list[str]) -> Turn:
+        current = Turn(inbox, inbox.get(inbox_id), deliver)
+        for text in texts:
+            await current.send({"text": text})
+        return current
+
+    asyncio.run(turn(["one", "two"]))
+    asyncio.run(turn(["one", "two", "three"]))  # the same turn after a crash: only the new call is made
+    assert made == ["one", "two", "three"]
+    with session_scope(inbox.engine) as session:
+        rows = session.query(OutboxMessage).order_by(OutboxMessage.seq).all()
+        assert [(r.seq, r.status, r.provider_id) for r in rows] == [(1, "sent", "m1"), (2, "sent", "m2"),
+                                                                    (3, "sent", "m3")]
+
+
+def test_the_policy_waits_out_429_and_backs_off_on_5xx() -> None:
+    answers = [Transient("429", retry_after=3.0), Transient("502"), Transient("503"), "ok"]
+    waited: list[float] = []
+
+    async def deliver(call):
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    assert asyncio.run(send_with_policy(deliver, {}, sleep)) == "ok"
+    assert waited == [3.0, 0.5, 1.0]
+
+    async def always_down(call):
+        raise Transient("500")
+
+    waited.clear()
+    with pytest.raises(Transient):
+        asyncio.run(send_with_policy(always_down, {}, sleep))
+    assert waited == [0.5, 1.0, 2.0, 4.0]
+
+
+# -- provider errors, table-driven, against the stand-ins ---------------------------------------------------
+TELEGRAM_ROWS = [
+    # (stand-in answers, outbox status, contact stopped, sendMessage calls made, waits)
+    ([], "sent", False, ["sendMessage"], []),
+    ([(403, "Forbidden: bot was blocked by the user")], "skipped", True, ["sendMessage:403"], []),
+    ([(400, "Bad Request: chat not found")], "failed", False, ["sendMessage:400"], []),
+    ([(500, "Internal Server Error"), (502, "Bad Gateway")], "sent", False,
+     ["sendMessage:500", "sendMessage:502", "sendMessage"], [0.5, 1.0]),
+    ([(500, "Internal Server Error")] * 5, "pending", False, ["sendMessage:500"] * 5, [0.5, 1.0, 2.0, 4.0]),
+]
+
+
+@pytest.mark.parametrize(("answers", "status", "stopped", "calls", "waits"), TELEGRAM_ROWS,
+                         ids=["ok", "blocked", "bad-request", "server-error-then-ok", "server-down"])
+def test_telegram_errors(tmp_path, answers, status, stopped, calls, waits, caplog) -> None:
+    api = TelegramStandIn(TOKEN).start()
+    api.fail_next = list(answers)
+    inbox = Inbox(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"))
+    _migrate(inbox)
+    channel = TelegramInput(TelegramSettings(token=TOKEN, mode="polling", api_base_url=api.base_url))
+    inbox_id = inbox.accept(message(1, address="4242"), "s1")
+    caplog.set_level(logging.WARNING)
+    try:
+        _, waited = _run(channel, inbox, inbox_id, [channel.text_call("4242", "Hallo"),
+                                                        channel.text_call("4242", "Noch etwas")])
+    finally:
+        api.stop()
+    with session_scope(inbox.engine) as session:
+        rows = [r.status for r in session.query(OutboxMessage).order_by(OutboxMessage.seq)]
+    assert rows[0] == status and inbox.is_stopped("s1") is stopped
+    made = [c.method for c in api.calls if c.method.startswith("sendMessage")]
+    if stopped:  # nothing more goes to a person who blocked the bot
+        assert made == calls and rows[1] == "skipped"
+    else:
+        assert made[:len(calls)] == calls
+    assert waited == waits
+    if status == "failed":
+        assert caplog.text.count("refused a reply") == 1 and "4242" not in caplog.text
+
+
+TWILIO_ROWS = [
+    ([], "sent", False, ["Messages.create"], []),
+    ([(400, 21610)], "skipped", True, ["Messages.create:400"], []),
+    ([(400, 21211)], "failed", False, ["Messages.create:400"], []),
+    ([(429, 20429), (429, 20429)], "sent", False,
+     ["Messages.create:429", "Messages.create:429", "Messages.create"], [1.0, 1.0]),
+    ([(500, 20500)], "sent", False, ["Messages.create:500", "Messages.create"], [0.5]),
+]
+
+
+@pytest.mark.parametrize(("answers", "status", "stopped", "calls", "waits"), TWILIO_ROWS,
+                         ids=["ok", "unsubscribed", "invalid-number", "throttled", "server-error-then-ok"])
+def test_twilio_errors(tmp_path, answers, status, stopped, calls, waits) -> None:
+    api = TwilioStandIn(SID, AUTH).start()
+    api.fail_next = list(answers)
+    inbox = Inbox(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"))
+    _migrate(inbox)
+    settings = WhatsAppSettings(account_sid=SID, auth_token=AUTH, from_number="whatsapp:+14155238886",
+                                public_url="https://x.example/webhooks/whatsapp/webhook", api_base_url=api.base_url,
+                                status_url="https://x.example/webhooks/whatsapp/status")
+    channel = WhatsAppInput(settings)
+    number = "whatsapp:+34600000001"
+    inbox_id = inbox.accept(message(1, address=number, channel="whatsapp"), "s1")
+    try:
+        _, waited = _run(channel, inbox, inbox_id, [channel.text_call(number, "Hola")], close=True)
+    finally:
+        api.stop()
+    with session_scope(inbox.engine) as session:
+        [(row_status, provider_id)] = session.query(OutboxMessage.status, OutboxMessage.provider_id).all()
+    assert (row_status, inbox.is_stopped("s1")) == (status, stopped)
+    assert [c.method for c in api.calls] == calls and waited == waits
+    assert api.calls[-1].params["StatusCallback"] == "https://x.example/webhooks/whatsapp/status"
+    assert (provider_id or "").startswith("SM") is (status == "sent")
+
+
+def _migrate(inbox: Inbox) -> None:
+    from lmi4vet.db.engine import upgrade
+
+    upgrade(str(inbox.engine.url))
+
+
+def _run(channel, inbox: Inbox, inbox_id: int, calls: list[dict], close: bool = False):
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # no real waiting: the waits asked for are the evidence
+        waited.append(seconds)
+
+    async def scenario():
+        if hasattr(channel, "bot"):
+            await channel.bot.initialize()
+        turn = Turn(inbox, inbox.get(inbox_id), channel.deliver, sleep)
+        try:
+            for call in calls:
+                await turn.send(call)
+        finally:
+            if close:
+                await channel.client.http_client.close()
+            if hasattr(channel, "bot"):
+                await channel.bot.shutdown()
+        return turn
+
+    return asyncio.run(scenario()), waited
+
+
+def test_error_kinds_are_distinct() -> None:
+    assert not issubclass(Blocked, Rejected) and not issubclass(Rejected, Transient)
