@@ -97,7 +97,7 @@ class ChannelInput(InputChannel):
             self._worker = InboxWorker(
                 self.CHANNEL, Inbox(self.store.engine), Spool(runtime.spool_dir / f"{self.CHANNEL}.jsonl"),
                 self.deliver, self.output_for, lambda message, text: self.text_call(message.address, text),
-                apology_after=runtime.apology_after, turn_timeout=runtime.turn_timeout)
+                self.store.sender_id, apology_after=runtime.apology_after, turn_timeout=runtime.turn_timeout)
         return self._worker
 
     # -- what each channel provides --------------------------------------------------------------------------

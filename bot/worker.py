@@ -79,13 +79,15 @@ class InboxWorker:
     """Processes one channel's inbox (see the module docstring)."""
 
     def __init__(self, channel: str, inbox: Inbox, spool: Spool, deliver: Deliver, make_output: MakeOutput,
-                 notice_call: NoticeCall, apology_after: float = 2.0, turn_timeout: float = 120.0) -> None:
+                 notice_call: NoticeCall, sender_of: Callable[[str, str], str], apology_after: float = 2.0,
+                 turn_timeout: float = 120.0) -> None:
         self.channel = channel
         self.inbox = inbox
         self.spool = spool
         self.deliver = deliver
         self.make_output = make_output
         self.notice_call = notice_call
+        self.sender_of = sender_of  # (channel, address) -> the pseudonymous sender id
         self.apology_after = apology_after
         self.turn_timeout = turn_timeout
         self.runner = OrderedRunner()
@@ -168,9 +170,7 @@ class InboxWorker:
         stored: list[tuple[int, str]] = []
 
         def store(message: Inbound) -> None:
-            from bot.store import sender_id_for
-
-            sender_id = sender_id_for(message.channel, message.address)
+            sender_id = self.sender_of(message.channel, message.address)
             inbox_id = self.inbox.accept(message, sender_id)
             if inbox_id is not None:
                 stored.append((inbox_id, sender_id))

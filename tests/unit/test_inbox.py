@@ -258,3 +258,68 @@ def _run(channel, inbox: Inbox, inbox_id: int, calls: list[dict], close: bool = 
 
 def test_error_kinds_are_distinct() -> None:
     assert not issubclass(Blocked, Rejected) and not issubclass(Rejected, Transient)
+
+
+# -- the worker, with Rasa stood in by a function -----------------------------------------------------------
+def run_worker(tmp_path, rasa, messages: list[str], settings: dict | None = None) -> tuple[list[str], Inbox]:
+    """Feed ``messages`` from one Telegram chat to a worker whose Rasa is ``rasa(message, attempt)``; return
+    the texts that reached the Bot API stand-in."""
+    from lmi4vet.db.engine import upgrade
+
+    api = TelegramStandIn(TOKEN).start()
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    from bot.store import ChannelStore
+
+    channel = TelegramInput(TelegramSettings(token=TOKEN, mode="polling", api_base_url=api.base_url),
+                            ChannelStore(make_engine(url), key=b"k"))
+    attempts: dict[str, int] = {}
+
+    async def on_new_message(message) -> None:
+        attempts[message.text] = attempts.get(message.text, 0) + 1
+        await rasa(message, attempts[message.text])
+
+    async def scenario() -> None:
+        await channel.bot.initialize()
+        worker = channel.worker
+        for key, value in (settings or {}).items():
+            setattr(worker, key, value)
+        await worker.start(on_new_message)
+        for n, text in enumerate(messages):
+            await channel.receive(Inbound("telegram", str(n), "31337", text, "es"))
+        await worker.runner.drain()
+        await worker.stop()
+        await channel.bot.shutdown()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        api.stop()
+    return [c.params["text"] for c in api.calls if c.method == "sendMessage"], channel.worker.inbox
+
+
+def test_a_turn_without_a_reply_gets_the_apology(tmp_path) -> None:
+    from lmi4vet.i18n import t
+
+    async def silent(message, attempt) -> None:  # what Rasa does when the action server is down
+        return None
+
+    sent, inbox = run_worker(tmp_path, silent, ["hola"])
+    assert sent == [t("es", "errors.unavailable")]
+    with session_scope(inbox.engine) as session:
+        assert session.query(InboxMessage.status, InboxMessage.outcome).all() == [("done", "apology")]
+
+
+def test_a_turn_rasa_cannot_run_waits_and_is_answered_in_order(tmp_path) -> None:
+    from lmi4vet.i18n import t
+
+    async def flaky(message, attempt) -> None:  # the tracker store is down for the first attempt
+        if message.text == "uno" and attempt == 1:
+            raise ConnectionError("tracker store down")
+        await message.output_channel.send_text_message(message.sender_id, f"re: {message.text}")
+
+    sent, inbox = run_worker(tmp_path, flaky, ["uno", "dos"])
+    assert sent == [t("es", "errors.database_wait"), "re: uno", "re: dos"]  # "dos" waited behind "uno"
+    with session_scope(inbox.engine) as session:
+        assert session.query(InboxMessage.outcome, InboxMessage.attempts).order_by(InboxMessage.id).all() == \
+            [("answered", 2), ("answered", 1)]
