@@ -62,11 +62,12 @@ def test_youth_unemployment_spain_2024(assistant, lang: str) -> None:
 @pytest.mark.parametrize("lang", sorted(WELDER))
 def test_skills_of_a_welder(assistant, lang: str) -> None:
     question, label = WELDER[lang]
-    [reply] = assistant.say(sender(), question)
+    user = sender()
+    [reply] = assistant.say(user, question)
     assert reply["text"].startswith(t(lang, "skills.header", occupation=label))
     assert t(lang, "skills.attribution") in reply["text"]
     more = reply["buttons"][0]
-    page_two = assistant.say(sender(), more["payload"])[0]["text"]
+    page_two = assistant.say(user, more["payload"])[0]["text"]  # the same conversation: the same language
     assert t(lang, "skills.page", page="2", pages="4", total="36") in page_two
     assert sum(line.startswith("• ") for line in page_two.split("\n")) == 10
 
