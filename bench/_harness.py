@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import html
 import itertools
+import json
 import os
 import re
 import shutil
@@ -199,6 +200,9 @@ class Stack:
                 tail = self.log_path(name).read_text(errors="replace")[-3000:]
                 raise RuntimeError(f"the {name} server exited while starting:\n{tail}")
             if self.ready(name):
+                if name == "rasa":  # like the launcher: the first parse builds the model's graph
+                    with suppress(requests.RequestException):
+                        requests.post(f"{self.url}/model/parse", json={"text": "hello"}, timeout=120)
                 return time.monotonic() - started
             time.sleep(0.25)
         raise RuntimeError(f"the {name} server did not answer within {timeout:.0f} s")
@@ -261,7 +265,12 @@ class Stack:
         self.telegram.stop()
         self.twilio.stop()
         if self.keep:
-            print(f"kept the var dir (databases, logs): {self.var_dir}", flush=True)
+            with suppress(OSError), (self.var_dir / "standin_calls.jsonl").open("w", encoding="utf-8") as out:
+                for api, standin in (("telegram", self.telegram), ("twilio", self.twilio)):
+                    for call in list(standin.calls):
+                        out.write(json.dumps({"api": api, "method": call.method, "at": call.at,
+                                              "params": call.params}, default=str) + "\n")
+            print(f"kept the var dir (databases, logs, standin_calls.jsonl): {self.var_dir}", flush=True)
         else:
             shutil.rmtree(self.var_dir, ignore_errors=True)
 
@@ -416,18 +425,28 @@ class Reply:
 
 
 class ReplyKinds:
-    """Tells a reply's kind from its text: the locale key it starts with, in any of the five languages."""
+    """Tells a reply's kind from its text: the locale key it starts with, in any of the five languages (keys a
+    version of the code does not have are skipped)."""
 
     KEYS: ClassVar[dict[str, str]] = {
-        "greet.hello": "greet", "thank": "thank", "goodbye": "goodbye", "errors.generic": "error",
+        "greet.hello": "greet", "thank": "thank", "goodbye": "goodbye", "help.intro": "menu",
         "fallback.media": "media", "fallback.not_understood": "not_understood",
-        "fallback.out_of_scope": "out_of_scope", "help.intro": "menu"}
+        "fallback.out_of_scope": "out_of_scope",
+        "errors.generic": "apology", "errors.unavailable": "apology", "errors.database": "apology",
+        "errors.slow": "notice", "errors.database_wait": "notice"}
+    APOLOGIES = frozenset({"apology"})  # the turn ended without an answer
+    NOTICES = frozenset({"notice"})  # "still working on it": the answer should still come
 
     def __init__(self) -> None:
-        from lmi4vet.i18n import t
+        from lmi4vet.i18n import catalog
 
-        self.prefixes = sorted(((t(lang, key).strip(), kind) for key, kind in self.KEYS.items()
-                                for lang in SUPPORTED_LANGUAGES), key=lambda item: -len(item[0]))
+        found = []
+        for key, kind in self.KEYS.items():
+            for lang in SUPPORTED_LANGUAGES:
+                prefix = (catalog(lang).get(key) or "").split("{")[0].strip()
+                if len(prefix) >= 8:
+                    found.append((prefix, kind))
+        self.prefixes = sorted(found, key=lambda item: -len(item[0]))
 
     def __call__(self, text: str) -> str:
         plain = html.unescape(text or "").strip()

@@ -39,6 +39,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._harness import (
     ReplyIndex,
+    ReplyKinds,
     Sender,
     Stack,
     form_body,
@@ -83,7 +84,16 @@ class Message:
     accepted_at: float | None = None  # first 2xx received (by the original or a duplicate delivery)
     gave_up: bool = False  # never accepted within the delivery deadline
     duplicate: str = ""  # "", "concurrent" or "later"
-    answers: list = field(default_factory=list)  # replies attributed to it (after the run)
+    answers: list = field(default_factory=list)  # replies attributed to it (after the run): answers, apologies
+    notices: list = field(default_factory=list)  # "still working on it" notices attributed to it
+
+    @property
+    def real(self) -> list:
+        return [r for r in self.answers if r.kind not in ReplyKinds.APOLOGIES]
+
+    @property
+    def apologies(self) -> list:
+        return [r for r in self.answers if r.kind in ReplyKinds.APOLOGIES]
 
 
 @dataclass
@@ -244,8 +254,8 @@ class Soak:
                         break
                     continue
                 seen += 1
-                if reply.kind in self.continuations:
-                    continue
+                if reply.kind in ReplyKinds.NOTICES or reply.kind in self.continuations:
+                    continue  # "still working on it": the answer should follow
                 if reply.kind == message.kind or reply.kind not in CYCLE:
                     self.stats.add((user.channel, "answered in time"))
                     break  # else: a late or repeated answer to an earlier message; keep waiting
@@ -271,6 +281,7 @@ class Soak:
                 time.sleep(1.5)
                 got = self.replies.replies(user.key)[seen:]
                 seen += len(got)
+                got = [r for r in got if r.kind not in ReplyKinds.NOTICES] or got
                 kinds = [r.kind for r in got]
                 calls[message.kind][len(got)] += 1
                 if kinds[0] != message.kind:
@@ -285,7 +296,7 @@ class Soak:
             + (f"; continuation kinds {sorted(self.continuations)}" if self.continuations else ""))
         for problem in problems:
             log(f"calibration problem: {problem}")
-        if self.continuations & {"error", "other"}:
+        if self.continuations & {*ReplyKinds.APOLOGIES, "other"}:
             log("warning: an answer's continuation has a kind also counted as an answer; figures may be off")
 
     # ------------------------------------------------------------ kills
@@ -372,7 +383,7 @@ class Soak:
                 if not before:
                     unattributed += 1
                     continue
-                before[-1].answers.append(reply)
+                (before[-1].notices if reply.kind in ReplyKinds.NOTICES else before[-1].answers).append(reply)
         return unattributed
 
     def report(self, interrupted: bool = False) -> None:
@@ -384,24 +395,29 @@ class Soak:
             messages = [m for u in self.users if channel in ("overall", u.channel) for m in u.messages]
             sent = [m for m in messages if m.sent_at is not None]
             accepted = [m for m in sent if m.accepted_at is not None]
-            answered = [m for m in accepted if m.answers]
+            answered = [m for m in accepted if m.real]
+            apology_only = [m for m in accepted if not m.real and m.apologies]
             lost = [m for m in accepted if not m.answers]
-            twice = [m for m in accepted if len(m.answers) > 1]
-            extra = sum(len(m.answers) - 1 for m in twice)
-            apology = [m for m in answered if m.answers[0].kind == "error"]
-            wrong = [m for m in answered if m.answers[0].kind not in (m.kind, "error")]
+            twice = [m for m in accepted if len(m.real) > 1]
+            extra = sum(len(m.real) - 1 for m in twice)
+            both = [m for m in answered if m.apologies]
+            noticed = [m for m in accepted if m.notices]
+            wrong = [m for m in answered if m.real[0].kind != m.kind]
             users_over = sum(1 for u in self.users if channel in ("overall", u.channel)
-                             and sum(1 for r in self.replies.replies(u.key) if r.kind not in self.continuations)
+                             and sum(1 for r in self.replies.replies(u.key) if r.kind not in self.continuations
+                                     and r.kind not in ReplyKinds.NOTICES)
                              > sum(1 for m in u.messages if m.sent_at is not None))
-            latencies = [max(0.0, m.answers[0].at - m.accepted_at) for m in answered]
+            latencies = [max(0.0, m.real[0].at - m.accepted_at) for m in answered]
+            apology_latencies = [max(0.0, m.apologies[0].at - m.accepted_at) for m in apology_only]
             keys = CHANNELS if channel == "overall" else (channel,)
             stat = lambda name, keys=keys: sum(self.stats[(k, name)] for k in keys)  # noqa: E731
             rows[channel] = dict(
                 sent=len(sent), deliveries=stat("deliveries"), duplicates=stat("duplicates"),
                 retries=stat("retries"), gave_up=sum(m.gave_up for m in sent), answered=len(answered),
-                lost=len(lost), twice=len(twice), extra=extra, apology=len(apology), wrong=len(wrong),
-                users_over=users_over, p50=percentile(latencies, 50), p95=percentile(latencies, 95),
-                p99=percentile(latencies, 99), max=max(latencies) if latencies else None,
+                apology_only=len(apology_only), lost=len(lost), twice=len(twice), extra=extra, both=len(both),
+                noticed=len(noticed), wrong=len(wrong), users_over=users_over,
+                p50=percentile(latencies, 50), p95=percentile(latencies, 95), p99=percentile(latencies, 99),
+                max=max(latencies) if latencies else None, apology_p50=percentile(apology_latencies, 50),
                 not_sent=len(messages) - len(sent))
             if channel == "overall":
                 lost_messages = lost
@@ -410,27 +426,30 @@ class Soak:
         print(f"SOAK RESULTS{' (interrupted)' if interrupted else ''}: {len(self.users)} users, "
               f"{self.total} messages planned, run {elapsed:.0f} s")
         print("=" * 100)
-        header = (f"{'':9} {'sent':>6} {'deliv.':>7} {'dups':>5} {'retries':>7} {'answered':>8} {'lost':>5} "
-                  f"{'twice':>5} {'apology':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7}")
+        header = (f"{'':9} {'sent':>6} {'deliv.':>7} {'dups':>5} {'retries':>7} {'answered':>8} "
+                  f"{'apology':>7} {'lost':>5} {'twice':>5} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7}")
         print(header)
         for channel, row in rows.items():
             print(f"{channel:9} {row['sent']:>6} {row['deliveries']:>7} {row['duplicates']:>5} "
-                  f"{row['retries']:>7} {row['answered']:>8} {row['lost']:>5} {row['twice']:>5} "
-                  f"{row['apology']:>7} {ms(row['p50']):>7} {ms(row['p95']):>7} {ms(row['p99']):>7} "
+                  f"{row['retries']:>7} {row['answered']:>8} {row['apology_only']:>7} {row['lost']:>5} "
+                  f"{row['twice']:>5} {ms(row['p50']):>7} {ms(row['p95']):>7} {ms(row['p99']):>7} "
                   f"{ms(row['max']):>7}")
         overall = rows["overall"]
+        print("(answered: got its answer; apology: got only an apology; lost: got nothing; twice: got its answer "
+              "more than once; latency: webhook accepted -> first answer recorded by the stand-in)")
         print()
         print(f"messages sent (unique): {overall['sent']}   deliveries: {overall['deliveries']} "
               f"(of which duplicates {overall['duplicates']}, retries after a failed delivery {overall['retries']})")
-        print(f"answered: {overall['answered']}   lost (accepted, no answer by the end + {self.args.grace:.0f} s "
-              f"grace): {overall['lost']}   never accepted (gave up retrying): {overall['gave_up']}   "
-              f"not sent (run deadline/interrupted): {overall['not_sent']}")
+        print(f"answered: {overall['answered']}   only an apology: {overall['apology_only']} (p50 "
+              f"{ms(overall['apology_p50']).strip()} ms)   lost (accepted, no answer by the end + "
+              f"{self.args.grace:.0f} s grace): {overall['lost']}   never accepted (gave up retrying): "
+              f"{overall['gave_up']}   not sent (run deadline/interrupted): {overall['not_sent']}")
         print(f"answered twice: {overall['twice']} message(s), {overall['extra']} extra answer(s); users with more "
               f"reply turns than messages: {overall['users_over']}; replies matching no message: {unattributed}")
-        print(f"answered with the apology (errors.generic): {overall['apology']}; answered with another intent's "
-              f"reply: {overall['wrong']}")
+        print(f"an apology and then the answer: {overall['both']}; a 'still working' notice: {overall['noticed']}; "
+              f"answered with another intent's reply: {overall['wrong']}")
         duplicates = Counter(m.duplicate for u in self.users for m in u.messages if m.duplicate)
-        twice_dup = Counter(m.duplicate or "none" for u in self.users for m in u.messages if len(m.answers) > 1)
+        twice_dup = Counter(m.duplicate or "none" for u in self.users for m in u.messages if len(m.real) > 1)
         print(f"duplicate deliveries planned: {dict(duplicates)}; answered-twice messages by duplicate mode: "
               f"{dict(twice_dup) or 0}")
         statuses = {k[1]: v for k, v in self.stats.counter.items() if k[0] == "status"}
@@ -444,13 +463,23 @@ class Soak:
                 print(f"   +{at - self.started:7.1f} s  {what}")
         else:
             print("kills: none" + (" (--no-kills)" if self.args.no_kills else ""))
-        if lost_messages:
-            print("lost messages by when they were accepted:")
-            buckets: Counter = Counter()
-            for message in lost_messages:
-                buckets[self._window_of(message.accepted_at)] += 1
-            for bucket, count in sorted(buckets.items()):
-                print(f"   {count:5}  {bucket}")
+        apologised = [m for u in self.users for m in u.messages
+                      if m.accepted_at is not None and not m.real and m.apologies]
+        for what, which in (("lost messages", lost_messages), ("messages answered only with an apology",
+                                                                apologised)):
+            if which:
+                print(f"{what} by when they were accepted:")
+                buckets = Counter(self._window_of(m.accepted_at) for m in which)
+                for bucket, count in sorted(buckets.items()):
+                    print(f"   {count:5}  {bucket}")
+        doubles = [m for u in self.users for m in u.messages if len(m.real) > 1]
+        if doubles:
+            print("messages answered more than once (first 10):")
+            for m in doubles[:10]:
+                print(f"   {m.channel} user {m.user} message {m.seq} {m.text!r} ({m.uid[:14]}, duplicate: "
+                      f"{m.duplicate or 'no'}): sent +{m.sent_at - self.started:.1f} s, accepted "
+                      f"+{m.accepted_at - self.started:.1f} s, answers at "
+                      + ", ".join(f"+{r.at - self.started:.1f} s ({r.kind})" for r in m.answers))
         count, exceptions = tracebacks(self.stack.log_path("rasa"))
         print(f"Rasa server log: {count} Traceback(s)")
         for line, times in exceptions.most_common(8):
