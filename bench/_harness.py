@@ -11,6 +11,7 @@ import atexit
 import html
 import itertools
 import json
+import logging
 import os
 import re
 import shutil
@@ -95,6 +96,26 @@ def current_model(settings: Settings) -> Path:
         while not target.exists() and _training_in_progress(name) and time.monotonic() < deadline:
             time.sleep(5)
     return ensure_model(settings.models_dir, quiet=True)
+
+
+class _CountingFilter(logging.Filter):
+    """Counts the stand-ins' own request errors (e.g. a sendMessage whose chat_id is no integer: the real Bot
+    API answers 400) instead of printing their tracebacks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+        self.last: Counter = Counter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.count += 1
+        if record.exc_info and record.exc_info[1] is not None:
+            self.last[f"{type(record.exc_info[1]).__name__}: {str(record.exc_info[1])[:80]}"] += 1
+        return False
+
+
+STANDIN_ERRORS = _CountingFilter()
+logging.getLogger("aiohttp.server").addFilter(STANDIN_ERRORS)
 
 
 class Stack:

@@ -45,6 +45,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._harness import (
+    STANDIN_ERRORS,
     TELEGRAM_SECRET,
     TWILIO_FROM,
     TWILIO_PUBLIC_URL,
@@ -124,9 +125,10 @@ class Values:
         self.budget = budget or Budget()
 
     def huge_kind(self) -> str:
-        """``words`` while the budget lasts, else ``token`` or ``emoji``."""
-        kind = self.rng.choice(["words", "token", "emoji"])
-        if kind == "words":
+        """``words`` (1 MB) or ``words-200k`` (under the channels' 256 KB body limit) while the budget lasts,
+        else ``token`` or ``emoji``."""
+        kind = self.rng.choice(["words", "words-200k", "token", "emoji"])
+        if kind.startswith("words"):
             if self.budget.huge_words <= 0:
                 return "token"
             self.budget.huge_words -= 1
@@ -291,7 +293,7 @@ def mutate_json(rng: random.Random, values: Values, doc: Any, labels: list[str])
         return doc
     elif operation == "huge":
         new = HugeText(values.huge_kind())
-        labels.append(f"{name} <- 1 MB {new.kind}")
+        labels.append(f"{name} <- {'200 KB' if new.kind == 'words-200k' else '1 MB'} {new.kind}")
     elif operation == "deep":
         new = Deep(rng.choice("[{"))
         labels.append(f"{name} <- {DEEP}-deep {'list' if new.opener == '[' else 'object'}")
@@ -310,8 +312,9 @@ class HugeText:
     kind: str  # words | token | emoji
 
     def render(self) -> str:
-        if self.kind == "words":
-            return ("unemployment in romania please " * (MB // 31 + 1))[:MB]
+        if self.kind.startswith("words"):
+            size = 200_000 if self.kind == "words-200k" else MB
+            return ("unemployment in romania please " * (size // 31 + 1))[:size]
         if self.kind == "emoji":
             return "🙂" * (MB // 4)
         return "x" * MB
@@ -484,7 +487,7 @@ def mutate_fields(rng: random.Random, values: Values, fields: dict[str, str], la
         kind = values.huge_kind()
         name = rng.choice([key, "Body", "Body", "ProfileName"])
         fields[name] = f"\x00HUGE-{kind}\x00"  # expanded when built
-        labels.append(f"{name} <- 1 MB {kind}")
+        labels.append(f"{name} <- {'200 KB' if kind == 'words-200k' else '1 MB'} {kind}")
     elif operation == "deep":
         fields["Body"] = "[" * DEEP + "]" * DEEP if rng.random() < 0.5 else deep_object(DEEP)
         labels.append(f"Body <- {DEEP}-deep JSON text")
@@ -497,7 +500,8 @@ def mutate_fields(rng: random.Random, values: Values, fields: dict[str, str], la
 @functools.cache
 def huge_field(kind: str) -> bytes:
     """A 1 MB form value, percent-encoded."""
-    text = {"words": "hello " * (MB // 6), "token": "x" * MB, "emoji": "🙂" * (MB // 4)}[kind]
+    text = {"words": "hello " * (MB // 6), "words-200k": "hello " * (200_000 // 6), "token": "x" * MB,
+            "emoji": "🙂" * (MB // 4)}[kind]
     return quote(text).encode()
 
 
@@ -516,7 +520,7 @@ def whatsapp_case(number: int, rng: random.Random, values: Values) -> Case:
 
     def build(fields: dict[str, str] = fields, how: str = encoding) -> bytes:
         raw = urlencode(fields, errors="surrogatepass").encode()  # a lone surrogate -> %ED%A0%80
-        for kind in ("words", "token", "emoji"):
+        for kind in ("words", "words-200k", "token", "emoji"):
             hole = quote(f"\x00HUGE-{kind}\x00").encode()
             if hole in raw:
                 raw = raw.replace(hole, huge_field(kind))
@@ -623,6 +627,7 @@ class Fuzzer:
         self.results: dict[int, str] = {}
         self.samples: dict[str, list[Case]] = defaultdict(list)
         self.crashes: list[tuple[Case, str]] = []
+        self.reasons: Counter = Counter()  # (channel, status, start of the answer's text) of the 4xx/5xx
         self.deaths = 0
         self.stop = threading.Event()
         self.peak_rss: float = 0.0
@@ -649,6 +654,9 @@ class Fuzzer:
             else:
                 answer = sender.whatsapp(body, twilio_header(case, body), content_type=case.content_type)
             outcome = str(answer.status_code)
+            if answer.status_code >= 400:
+                with self.lock:
+                    self.reasons[(case.channel, outcome, " ".join(answer.text.split())[:60])] += 1
             if answer.status_code >= 500:
                 case.mutations.append(f"-> {shorten(answer.text, 80)!r}")
         except requests.Timeout:
@@ -726,6 +734,19 @@ class Fuzzer:
             else:
                 checks.append(f"{channel}: NO (HTTP {answer.status_code}, reply "
                               f"{reply.kind if reply else 'none within 120 s'})")
+        own = ("whatsapp", TWILIO_FROM)
+        before = len(self.replies.replies(own))
+        sid = f"SM{int(time.time() * 1000):032x}"
+        status = {"SmsSid": sid, "SmsStatus": "delivered", "MessageStatus": "delivered", "To": number,
+                  "ChannelToAddress": number[10:], "ChannelPrefix": "whatsapp", "MessageSid": sid,
+                  "AccountSid": TWILIO_SID, "From": TWILIO_FROM, "ApiVersion": "2010-04-01"}
+        try:
+            answer = sender.whatsapp(form_body(status), twilio_signature(status))
+            reply = self.replies.wait(own, before, time.monotonic() + 20)
+            checks.append(f"a pristine status callback posted to the inbound webhook (HTTP {answer.status_code}) "
+                          + ("was ANSWERED, to our own number" if reply else "got no reply (right)"))
+        except requests.RequestException as exc:
+            checks.append(f"status callback: webhook failed ({type(exc).__name__})")
         sender.close()
         return checks
 
@@ -747,6 +768,9 @@ def report(fuzzer: Fuzzer, cases: list[Case], generator: str, elapsed: float, ch
     for family in families:
         here = Counter(fuzzer.results[c.number] for c in sent if c.family == family)
         print(f"   {family:26} " + ", ".join(f"{k}: {v}" for k, v in sorted(here.items())))
+    print("error answers (channel, status, text):")
+    for (channel, status, text), times in sorted(fuzzer.reasons.items(), key=lambda kv: -kv[1])[:20]:
+        print(f"   {times:5} x {channel} {status} {text!r}")
     fives = [c for c in sent if fuzzer.results[c.number].startswith("5")]
     print(f"5xx: {len(fives)}")
     groups: dict[str, list[Case]] = defaultdict(list)
@@ -778,7 +802,12 @@ def report(fuzzer: Fuzzer, cases: list[Case], generator: str, elapsed: float, ch
     print(f"replies recorded by the stand-ins in all: {fuzzer.replies.total}; kinds: "
           + ", ".join(f"{k}: {v}" for k, v in sorted(Counter(
               r.kind for key in fuzzer.replies.recipients() for r in fuzzer.replies.replies(key)).items())))
-    print("server still answers a normal message afterwards: " + "; ".join(checks))
+    if STANDIN_ERRORS.count:
+        print(f"stand-in errors (calls the real APIs would refuse with a 4xx): {STANDIN_ERRORS.count}; "
+              + "; ".join(f"{n} x {what}" for what, n in STANDIN_ERRORS.last.most_common(3)))
+    print("server still answers a normal message afterwards: " + "; ".join(checks[:2]))
+    for check in checks[2:]:
+        print(check)
     for name in ("rasa", "actions"):
         path = fuzzer.stack.log_path(name)
         count, exceptions = tracebacks(path)
