@@ -444,6 +444,8 @@ class Soak:
               f"{ms(overall['apology_p50']).strip()} ms)   lost (accepted, no answer by the end + "
               f"{self.args.grace:.0f} s grace): {overall['lost']}   never accepted (gave up retrying): "
               f"{overall['gave_up']}   not sent (run deadline/interrupted): {overall['not_sent']}")
+        if interrupted:
+            print("(interrupted: 'lost' includes the messages that were still waiting for their answer)")
         print(f"answered twice: {overall['twice']} message(s), {overall['extra']} extra answer(s); users with more "
               f"reply turns than messages: {overall['users_over']}; replies matching no message: {unattributed}")
         print(f"an apology and then the answer: {overall['both']}; a 'still working' notice: {overall['noticed']}; "
