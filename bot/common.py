@@ -15,13 +15,14 @@ import os
 from abc import abstractmethod
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from datetime import datetime
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.delivery import Turn
+from bot.delivery import UNCERTAIN, Turn
 from bot.worker import InboxWorker
 from lmi4vet.i18n import normalise_language, t
 from lmi4vet.inbox import Inbound, Inbox, Spool, Stored
@@ -97,7 +98,8 @@ class ChannelInput(InputChannel):
             self._worker = InboxWorker(
                 self.CHANNEL, Inbox(self.store.engine), Spool(runtime.spool_dir / f"{self.CHANNEL}.jsonl"),
                 self.deliver, self.output_for, lambda message, text: self.text_call(message.address, text),
-                self.store.sender_id, apology_after=runtime.apology_after, turn_timeout=runtime.turn_timeout)
+                self.store.sender_id, apology_after=runtime.apology_after, turn_timeout=runtime.turn_timeout,
+                reconcile=self.reconcile, action_health_url=runtime.action_url.rsplit("/", 1)[0] + "/health")
         return self._worker
 
     # -- what each channel provides --------------------------------------------------------------------------
@@ -112,6 +114,11 @@ class ChannelInput(InputChannel):
     @abstractmethod
     def text_call(self, address: str, text: str) -> dict[str, Any]:
         """The provider call that sends ``text`` to ``address``."""
+
+    async def reconcile(self, call: dict[str, Any], since: datetime) -> str | None:
+        """Whether a call cut short by a crash reached the provider: its message id, ``None`` (it did not),
+        or :data:`bot.delivery.UNCERTAIN` (the provider cannot tell; the default)."""
+        return UNCERTAIN
 
     # -- the path of a message -------------------------------------------------------------------------------
     async def receive(self, message: Inbound) -> str:

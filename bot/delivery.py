@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
-from lmi4vet.inbox import FAILED, PENDING, SENT, SKIPPED, Inbox, Stored
+from lmi4vet.inbox import FAILED, PENDING, SENDING, SENT, SKIPPED, Inbox, Stored
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,9 @@ class Transient(SendError):
 
 
 Deliver = Callable[[dict[str, Any]], Awaitable[str]]  # makes one provider call, returns the provider's id
+UNCERTAIN = "?"  # what a reconciler answers when the provider cannot tell whether a call arrived
+# Asks the provider whether a call cut short by a crash arrived: its message id, None (it did not), UNCERTAIN.
+Reconcile = Callable[[dict[str, Any], datetime], Awaitable[str | None]]
 Sleep = Callable[[float], Awaitable[Any]]
 
 
@@ -76,16 +80,23 @@ async def send_with_policy(deliver: Deliver, call: dict[str, Any], sleep: Sleep 
 class Turn:
     """The provider calls answering one inbox message, numbered in order (``seq``).
 
-    Every call is written to the outbox before it is made and marked sent with the provider's id after, so
-    a turn run again (after a crash) skips the calls that went out already. Notices of our own (an apology,
-    a "the database is down" message) use negative numbers, so they never shift the turn's own numbering.
+    Every call is written to the outbox (``sending``) right before it is made and marked sent with the
+    provider's id after, so a turn run again (after a crash) skips the calls that went out already. A call
+    still ``sending`` from a process that died during it is ambiguous: the channel's ``reconcile`` asks the
+    provider whether it arrived (Twilio can list the messages sent); where the provider cannot tell
+    (Telegram), it is not made again and is recorded as sent, uncertain: a crash then risks one lost chunk
+    in a window of a millisecond instead of a duplicate in the whole round trip. Notices of our own (an
+    apology, a "the database is down" message) use negative numbers, so they never shift the turn's own
+    numbering.
     """
 
-    def __init__(self, inbox: Inbox, message: Stored, deliver: Deliver, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(self, inbox: Inbox, message: Stored, deliver: Deliver, sleep: Sleep = asyncio.sleep,
+                 reconcile: Reconcile | None = None) -> None:
         self.inbox = inbox
         self.message = message
         self.deliver = deliver
         self.sleep = sleep
+        self.reconcile = reconcile
         self.seq = 0
         self.replies = 0  # calls of this turn, made now or before a restart
         self.pending = 0  # calls left pending after transient failures
@@ -93,12 +104,13 @@ class Turn:
         self.failed = False
         self.first_reply = asyncio.Event()
         self._noticed: set[int] = set()
-        self._ledger: dict[int, str] | None = None
+        self._ledger: dict[int, tuple[str, datetime]] | None = None
 
-    async def _done_before(self, seq: int) -> bool:
+    async def _before(self, seq: int) -> tuple[str, datetime] | None:
+        """How an earlier attempt left call ``seq`` (``None``: not recorded)."""
         if self._ledger is None:
             self._ledger = await asyncio.to_thread(self.inbox.ledger, self.message.id)
-        return self._ledger.get(seq) in (SENT, FAILED, SKIPPED)
+        return self._ledger.get(seq)
 
     async def send(self, call: dict[str, Any]) -> None:
         """Make the turn's next call (or skip it if an earlier attempt made it)."""
@@ -114,7 +126,10 @@ class Turn:
         if counts:
             self.replies += 1
             self.first_reply.set()
-        if await self._done_before(seq):
+        before = await self._before(seq)
+        if before is not None and before[0] in (SENT, FAILED, SKIPPED):
+            return
+        if before is not None and before[0] == SENDING and await self._settled(seq, call, before[1]):
             return
         message = self.message
         await asyncio.to_thread(self.inbox.record_call, message.id, message.sender_id, seq, call)
@@ -143,6 +158,7 @@ class Turn:
         except Transient as exc:
             logger.warning("%s: a reply to %s stays pending (%s)", message.channel, message.sender_id[:8], exc)
             self.pending += 1
+            await asyncio.to_thread(self.inbox.finish_call, message.id, seq, PENDING, None, str(exc))
             return PENDING
         except Exception as exc:  # a bug of ours or an unexpected answer: kept as failed, for review
             logger.exception("%s: sending a reply to %s failed unexpectedly", message.channel, message.sender_id[:8])
@@ -157,13 +173,38 @@ class Turn:
         self.pending = 0
         if await asyncio.to_thread(self.inbox.is_stopped, self.message.sender_id):
             self.stopped = True
-        for seq, call in await asyncio.to_thread(self.inbox.unsent, self.message.id):
+        for seq, call, status, created_at in await asyncio.to_thread(self.inbox.unsent, self.message.id):
             if seq < 0 and seq not in self._noticed:  # a notice of an earlier attempt: stale now
                 await asyncio.to_thread(self.inbox.finish_call, self.message.id, seq, SKIPPED, None, "stale notice")
+                continue
+            if status == SENDING and await self._settled(seq, call, created_at):
                 continue
             if self.stopped:
                 await asyncio.to_thread(self.inbox.finish_call, self.message.id, seq, SKIPPED, None,
                                         "contact stopped")
                 continue
+            await asyncio.to_thread(self.inbox.record_call, self.message.id, self.message.sender_id, seq, call)
             await self._attempt(seq, call)
         return self.pending
+
+    async def _settled(self, seq: int, call: dict[str, Any], since: datetime) -> bool:
+        """Settle a call an earlier process was making when it died: True if it is settled (it arrived, or
+        nobody can tell), False if it did not arrive and must be made."""
+        answer = UNCERTAIN
+        if self.reconcile is not None:
+            try:
+                answer = await self.reconcile(call, since)
+            except Exception:
+                logger.exception("%s: could not ask the provider about an interrupted reply", self.message.channel)
+        if answer is None:
+            return False
+        if answer == UNCERTAIN:
+            logger.warning("%s: a reply to %s was being sent when the process stopped; not sent again "
+                           "(the provider cannot tell whether it arrived)", self.message.channel,
+                           self.message.sender_id[:8])
+            await asyncio.to_thread(self.inbox.finish_call, self.message.id, seq, SENT, None,
+                                    "uncertain: interrupted by a restart, not sent again")
+        else:
+            await asyncio.to_thread(self.inbox.finish_call, self.message.id, seq, SENT, answer,
+                                    "interrupted by a restart; the provider has it")
+        return True

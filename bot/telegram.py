@@ -49,6 +49,8 @@ from bot.text import split_message
 from lmi4vet.inbox import Inbound, Stored
 
 logger = logging.getLogger(__name__)
+# httpx logs every request URL at INFO, and a Bot API URL holds the bot's token: keep it out of the logs.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 CHANNEL = "telegram"
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64  # bytes

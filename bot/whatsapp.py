@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -30,7 +30,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.common import BODY_LIMIT, MEDIA_PAYLOAD, ChannelInput, clean_text, setting_reader
-from bot.delivery import Blocked, Rejected, Transient, Turn
+from bot.delivery import UNCERTAIN, Blocked, Rejected, Transient, Turn
 from bot.store import ChannelStore
 from bot.text import split_message
 from lmi4vet.i18n import normalise_language, t
@@ -252,13 +252,29 @@ class WhatsAppInput(ChannelInput):
     async def deliver(self, call: dict[str, Any]) -> str:
         return await call_messages_api(self.client, self.settings, call)
 
+    async def reconcile(self, call: dict[str, Any], since: datetime) -> str | None:
+        """Did Twilio take a call cut short by a crash? Its list of messages to that number tells: the SID of
+        one with the same body created since (a minute of clock skew allowed), else ``None``."""
+        if "body" not in call:
+            return UNCERTAIN  # a template's body is rendered by Twilio: it cannot be compared
+        messages = await self.client.messages.list_async(to=call["to"], from_=self.settings.from_number,
+                                                         date_sent_after=since - timedelta(days=1), limit=100)
+        earliest = since.replace(tzinfo=timezone.utc) - timedelta(minutes=1)
+        for message in messages:
+            created = message.date_created
+            if message.body == call["body"] and (created is None or created >= earliest):
+                return str(message.sid)
+        return None
+
     async def handle_fields(self, fields: dict[str, str]) -> str:
         """Process one validated webhook: store it in the inbox (the worker answers); returns what was done,
         for logs and tests."""
         sid = fields.get("MessageSid") or fields.get("SmsMessageSid") or ""
         number = fields.get("From", "")
+        if fields.get("MessageStatus") or number == self.settings.from_number:
+            return "ignored"  # a status callback posted to the message URL: nobody wrote to us
         if not sid or len(sid) > 64 or not number.startswith("whatsapp:+") or len(number) > 40:
-            return "ignored"  # status callbacks at the wrong URL, non-WhatsApp traffic, nonsense
+            return "ignored"  # non-WhatsApp traffic, nonsense
         hint = language_from_phone(number)
         body = clean_text(fields.get("Body", ""))
         metadata: dict[str, Any] = {}
@@ -273,7 +289,7 @@ class WhatsAppInput(ChannelInput):
         else:
             media = fields.get("NumMedia", "0")
             text, kind = MEDIA_PAYLOAD, "media"
-            has_media = media.isdigit() and int(media) > 0
+            has_media = media.isascii() and media.isdigit() and int(media) > 0  # "²".isdigit() is True
             metadata["media"] = clean_text(fields.get("MediaContentType0", "media"), 64) if has_media else "empty"
         if not text:
             text, kind = MEDIA_PAYLOAD, "media"

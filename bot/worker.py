@@ -6,7 +6,8 @@ For each message (in arrival order per user, users in parallel):
    message's id), only the replies still pending in the outbox are sent.
 2. Otherwise the message goes to Rasa with an output channel whose calls go through a :class:`Turn`, so a
    retried turn skips what was sent before the crash.
-3. No reply within ``apology_after`` seconds (the action server is down or hanging): a localized apology.
+3. No reply within ``apology_after`` seconds and the action server does not answer its health check (it is
+   hanging): a localized "this is taking longer"; if it answers (just busy), that notice waits 5x longer.
    A turn that ends without any reply gets the apology too. A turn Rasa cannot run at all (its tracker
    store is down) stays in the inbox and is retried with backoff, after one "we'll answer soon" notice.
 4. The message is marked done once every reply went out (or failed for good, or the contact is stopped);
@@ -27,7 +28,7 @@ from typing import Any
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.delivery import Deliver, Turn
+from bot.delivery import Deliver, Reconcile, Turn
 from lmi4vet.i18n import normalise_language, t
 from lmi4vet.inbox import ANSWERED, DONE, Inbound, Inbox, Spool, Stored
 from lmi4vet.privacy import tracker_has_message
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 SLOW_NOTICE, NO_REPLY_NOTICE, WAIT_NOTICE = 1, 2, 3  # notice numbers (see Turn.notice)
 RETRY_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)  # seconds between attempts of a turn Rasa could not run
 FLUSH_BACKOFF = (5.0, 15.0, 60.0, 300.0, 900.0)  # seconds between retries of replies left pending
+HEALTH_TIMEOUT = 0.5  # seconds the action server's health check may take
+BUSY_PATIENCE = 5  # with the action server healthy (just busy), the "taking longer" notice waits 5x longer
 
 MakeOutput = Callable[[Stored, Turn], OutputChannel]
 NoticeCall = Callable[[Stored, str], dict[str, Any]]  # (message, text) -> a provider call
@@ -80,7 +83,8 @@ class InboxWorker:
 
     def __init__(self, channel: str, inbox: Inbox, spool: Spool, deliver: Deliver, make_output: MakeOutput,
                  notice_call: NoticeCall, sender_of: Callable[[str, str], str], apology_after: float = 2.0,
-                 turn_timeout: float = 120.0) -> None:
+                 turn_timeout: float = 120.0, reconcile: Reconcile | None = None,
+                 action_health_url: str = "") -> None:
         self.channel = channel
         self.inbox = inbox
         self.spool = spool
@@ -88,6 +92,8 @@ class InboxWorker:
         self.make_output = make_output
         self.notice_call = notice_call
         self.sender_of = sender_of  # (channel, address) -> the pseudonymous sender id
+        self.reconcile = reconcile
+        self.action_health_url = action_health_url
         self.apology_after = apology_after
         self.turn_timeout = turn_timeout
         self.runner = OrderedRunner()
@@ -195,7 +201,7 @@ class InboxWorker:
         message = await asyncio.to_thread(self.inbox.get, inbox_id)
         if message is None or message.status == DONE:
             return True  # erased, or handled already
-        turn = Turn(self.inbox, message, self.deliver)
+        turn = Turn(self.inbox, message, self.deliver, reconcile=self.reconcile)
         if message.status == ANSWERED or (
                 message.attempts and await asyncio.to_thread(tracker_has_message, message.sender_id,
                                                              message.message_id)):
@@ -224,7 +230,18 @@ class InboxWorker:
         rasa_turn = asyncio.ensure_future(self.on_new_message(user_message))
         first = asyncio.ensure_future(turn.first_reply.wait())
         try:
-            await asyncio.wait({rasa_turn, first}, timeout=self.apology_after, return_when=asyncio.FIRST_COMPLETED)
+            started = asyncio.get_running_loop().time()
+            probe = min(HEALTH_TIMEOUT, self.apology_after / 2)
+            await asyncio.wait({rasa_turn, first}, timeout=self.apology_after - probe,
+                               return_when=asyncio.FIRST_COMPLETED)
+            healthy = not rasa_turn.done() and turn.replies == 0 and await self._action_server_answers(probe)
+            left = self.apology_after - (asyncio.get_running_loop().time() - started)
+            if left > 0 and not rasa_turn.done() and turn.replies == 0:
+                await asyncio.wait({rasa_turn, first}, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+            if not rasa_turn.done() and turn.replies == 0 and healthy:
+                # only busy (many people at once): say so only if it lasts
+                await asyncio.wait({rasa_turn, first}, timeout=self.apology_after * (BUSY_PATIENCE - 1),
+                                   return_when=asyncio.FIRST_COMPLETED)
             if not rasa_turn.done() and turn.replies == 0:
                 await self._notice(message, turn, SLOW_NOTICE, "errors.slow")
             await asyncio.wait_for(rasa_turn, timeout=self.turn_timeout)
@@ -242,6 +259,20 @@ class InboxWorker:
             await self._notice(message, turn, NO_REPLY_NOTICE, "errors.unavailable")
             return "apology"
         return "answered"
+
+    async def _action_server_answers(self, within: float) -> bool:
+        """Whether the action server answers its health check ``within`` seconds (then a slow turn is load, not
+        a fault)."""
+        if not self.action_health_url:
+            return False
+        import aiohttp
+
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=within)) as session, \
+                    session.get(self.action_health_url) as response:
+                return response.status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            return False
 
     async def _notice(self, message: Stored, turn: Turn, number: int, key: str) -> None:
         """One of our notices, at most once per message (recorded in the outbox when the database answers)."""

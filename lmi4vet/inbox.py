@@ -29,7 +29,9 @@ from lmi4vet.db.models import ChannelEvent, ChannelUser, InboxMessage, OutboxMes
 logger = logging.getLogger(__name__)
 
 PENDING, ANSWERED, DONE = "pending", "answered", "done"
-SENT, FAILED, SKIPPED = "sent", "failed", "skipped"
+# Outbox: pending (not made, or failed for sure: safe to make) -> sending (being made; if the process dies
+# now, nobody knows whether the provider got it) -> sent | failed | skipped.
+SENDING, SENT, FAILED, SKIPPED = "sending", "sent", "failed", "skipped"
 DELIVERY_RANK = {"accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "read": 5,
                  "failed": 6, "undelivered": 6}
 
@@ -147,23 +149,25 @@ class Inbox:
             session.execute(update(InboxMessage).where(InboxMessage.id == inbox_id).values(**values))
 
     # -- outbound --------------------------------------------------------------------------------------------
-    def ledger(self, inbox_id: int) -> dict[int, str]:
-        """``{seq: status}`` of the provider calls already recorded for a message."""
+    def ledger(self, inbox_id: int) -> dict[int, tuple[str, datetime]]:
+        """``{seq: (status, created_at)}`` of the provider calls already recorded for a message."""
         with session_scope(self.engine) as session:
-            return dict(session.execute(select(OutboxMessage.seq, OutboxMessage.status)
-                                        .where(OutboxMessage.inbox_id == inbox_id)).all())
+            rows = session.execute(select(OutboxMessage.seq, OutboxMessage.status, OutboxMessage.created_at)
+                                   .where(OutboxMessage.inbox_id == inbox_id)).all()
+            return {seq: (status, created_at) for seq, status, created_at in rows}
 
     def record_call(self, inbox_id: int, sender_id: str, seq: int, call: dict[str, Any]) -> None:
-        """Note a provider call before it is made (a pending call of an earlier attempt is replaced)."""
+        """Note a provider call right before it is made (status ``sending``); a pending call of an earlier
+        attempt is replaced."""
         with session_scope(self.engine) as session:
             row = session.execute(select(OutboxMessage).where(OutboxMessage.inbox_id == inbox_id,
                                                               OutboxMessage.seq == seq)).scalar_one_or_none()
             encoded = json.dumps(call, ensure_ascii=False)
             if row is None:
                 session.add(OutboxMessage(inbox_id=inbox_id, seq=seq, sender_id=sender_id, call=encoded,
-                                          status=PENDING, attempts=0, created_at=datetime.utcnow()))
-            elif row.status == PENDING:
-                row.call = encoded
+                                          status=SENDING, attempts=0, created_at=datetime.utcnow()))
+            elif row.status in (PENDING, SENDING):
+                row.call, row.status = encoded, SENDING
 
     def finish_call(self, inbox_id: int, seq: int, status: str, provider_id: str | None = None,
                     error: str | None = None) -> None:
@@ -174,19 +178,21 @@ class Inbox:
                 status=status, provider_id=provider_id, error=(error or None) and error[:255],
                 attempts=OutboxMessage.attempts + 1, sent_at=datetime.utcnow() if status == SENT else None))
 
-    def unsent(self, inbox_id: int) -> list[tuple[int, dict[str, Any]]]:
-        """``(seq, call)`` of the calls of a message still pending, in order."""
+    def unsent(self, inbox_id: int) -> list[tuple[int, dict[str, Any], str, datetime]]:
+        """``(seq, call, status, created_at)`` of the calls of a message not known to be done, in order:
+        pending ones, and ``sending`` ones whose attempt was cut short."""
         with session_scope(self.engine) as session:
-            rows = session.execute(select(OutboxMessage.seq, OutboxMessage.call).where(
-                OutboxMessage.inbox_id == inbox_id, OutboxMessage.status == PENDING)
+            rows = session.execute(select(OutboxMessage.seq, OutboxMessage.call, OutboxMessage.status,
+                                          OutboxMessage.created_at).where(
+                OutboxMessage.inbox_id == inbox_id, OutboxMessage.status.in_((PENDING, SENDING)))
                 .order_by(OutboxMessage.seq)).all()
-            return [(seq, json.loads(call)) for seq, call in rows]
+            return [(seq, json.loads(call), status, created) for seq, call, status, created in rows]
 
     def give_up(self, inbox_id: int) -> int:
         """Mark the calls of a message still pending as failed (the provider stayed unavailable)."""
         with session_scope(self.engine) as session:
             return session.execute(update(OutboxMessage).where(
-                OutboxMessage.inbox_id == inbox_id, OutboxMessage.status == PENDING).values(
+                OutboxMessage.inbox_id == inbox_id, OutboxMessage.status.in_((PENDING, SENDING))).values(
                 status=FAILED, error="provider unavailable; gave up")).rowcount or 0
 
     def record_delivery(self, provider_id: str, status: str) -> bool:

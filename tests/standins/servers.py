@@ -185,6 +185,7 @@ class TwilioStandIn(StandIn):
         # Answers for the next Messages.create calls: (HTTP status, Twilio error code), e.g. (400, 21610) for an
         # unsubscribed recipient, (400, 21211) for an invalid number, (429, 20429), (500, 20500).
         self.fail_next: list[tuple[int, int]] = []
+        self.created: list[dict[str, Any]] = []  # the message resources made, newest last (for GET lists)
 
     @property
     def base_url(self) -> str:
@@ -193,11 +194,28 @@ class TwilioStandIn(StandIn):
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self.handle)
+        app.router.add_get("/2010-04-01/Accounts/{sid}/Messages.json", self.list_messages)
         return app
 
-    async def handle(self, request: web.Request) -> web.Response:
+    def _authorised(self, request: web.Request) -> bool:
         expected = "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
-        if request.headers.get("Authorization") != expected or request.match_info["sid"] != self.account_sid:
+        return request.headers.get("Authorization") == expected and request.match_info["sid"] == self.account_sid
+
+    async def list_messages(self, request: web.Request) -> web.Response:
+        """``GET Messages.json?To=&From=`` (newest first, one page), like Twilio's list resource."""
+        if not self._authorised(request):
+            return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
+        query = request.query
+        found = [m for m in reversed(self.created) if (not query.get("To") or m["to"] == query["To"])
+                 and (not query.get("From") or m["from"] == query["From"])]
+        self.record("Messages.list", dict(query))
+        uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        return web.json_response({"messages": found, "end": max(len(found) - 1, 0), "first_page_uri": uri,
+                                  "next_page_uri": None, "page": 0, "page_size": 50, "previous_page_uri": None,
+                                  "start": 0, "uri": uri})
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
             return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
         params = dict(await request.post())
         if self.fail_next:
@@ -208,11 +226,14 @@ class TwilioStandIn(StandIn):
         self.record("Messages.create", params)
         self._count += 1
         sid = f"SM{self._count:032x}"
-        return web.json_response({
+        now = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
+        resource = {
             "sid": sid, "account_sid": self.account_sid, "to": params.get("To"), "from": params.get("From"),
             "body": params.get("Body", ""), "status": "queued", "num_segments": "1", "num_media": "0",
             "direction": "outbound-api", "api_version": "2010-04-01", "price": None, "price_unit": "USD",
-            "error_code": None, "error_message": None, "date_created": "Mon, 23 Nov 2026 18:00:00 +0000",
-            "date_updated": "Mon, 23 Nov 2026 18:00:00 +0000", "date_sent": None, "messaging_service_sid": None,
-            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json", "subresource_uris": {}},
-            status=201)
+            "error_code": None, "error_message": None, "date_created": now, "date_updated": now,
+            "date_sent": None, "messaging_service_sid": None,
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json", "subresource_uris": {}}
+        with self._lock:
+            self.created.append(resource)
+        return web.json_response(resource, status=201)

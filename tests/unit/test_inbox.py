@@ -242,7 +242,7 @@ def _run(channel, inbox: Inbox, inbox_id: int, calls: list[dict], close: bool = 
     async def scenario():
         if hasattr(channel, "bot"):
             await channel.bot.initialize()
-        turn = Turn(inbox, inbox.get(inbox_id), channel.deliver, sleep)
+        turn = Turn(inbox, inbox.get(inbox_id), channel.deliver, sleep, reconcile=channel.reconcile)
         try:
             for call in calls:
                 await turn.send(call)
@@ -323,3 +323,86 @@ def test_a_turn_rasa_cannot_run_waits_and_is_answered_in_order(tmp_path) -> None
     with session_scope(inbox.engine) as session:
         assert session.query(InboxMessage.outcome, InboxMessage.attempts).order_by(InboxMessage.id).all() == \
             [("answered", 2), ("answered", 1)]
+
+
+# -- a call cut short by a crash ----------------------------------------------------------------------------
+def interrupted(inbox: Inbox, address: str, call: dict, channel: str = "telegram") -> int:
+    """A message whose first reply was being sent when the process died (outbox row left ``sending``)."""
+    inbox_id = inbox.accept(message(1, address=address, channel=channel), "s1")
+    inbox.begin_attempt(inbox_id)
+    inbox.record_call(inbox_id, "s1", 1, call)
+    return inbox_id
+
+
+def outbox_rows(inbox: Inbox) -> list[tuple]:
+    with session_scope(inbox.engine) as session:
+        return session.query(OutboxMessage.seq, OutboxMessage.status, OutboxMessage.provider_id,
+                             OutboxMessage.error).order_by(OutboxMessage.seq).all()
+
+
+def test_an_interrupted_telegram_reply_is_not_sent_again(tmp_path, caplog) -> None:
+    api = TelegramStandIn(TOKEN).start()
+    inbox = Inbox(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"))
+    _migrate(inbox)
+    channel = TelegramInput(TelegramSettings(token=TOKEN, mode="polling", api_base_url=api.base_url))
+    inbox_id = interrupted(inbox, "4242", channel.text_call("4242", "Hallo"))
+    caplog.set_level(logging.INFO)
+    try:
+        _run(channel, inbox, inbox_id, [channel.text_call("4242", "Hallo"), channel.text_call("4242", "Und?")])
+    finally:
+        api.stop()
+    assert [c.params["text"] for c in api.calls if c.method == "sendMessage"] == ["Und?"]
+    assert outbox_rows(inbox) == [(1, "sent", None, "uncertain: interrupted by a restart, not sent again"),
+                                  (2, "sent", "1", None)]
+    assert [r for r in caplog.records if r.name == "httpx"] == []  # its INFO lines hold the URL with the token
+
+
+@pytest.mark.parametrize("arrived", [True, False], ids=["arrived", "did-not-arrive"])
+def test_an_interrupted_whatsapp_reply_is_settled_with_twilios_list(tmp_path, arrived: bool) -> None:
+    api = TwilioStandIn(SID, AUTH).start()
+    inbox = Inbox(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"))
+    _migrate(inbox)
+    settings = WhatsAppSettings(account_sid=SID, auth_token=AUTH, from_number="whatsapp:+14155238886",
+                                public_url="https://x.example/webhooks/whatsapp/webhook", api_base_url=api.base_url)
+    channel = WhatsAppInput(settings)
+    number = "whatsapp:+34600000002"
+    call = channel.text_call(number, "Hola")
+    inbox_id = interrupted(inbox, number, call, "whatsapp")
+    try:
+        if arrived:  # Twilio took it just before the crash
+            _run(WhatsAppInput(settings), inbox, inbox.accept(message(2, number, "whatsapp"), "s2"), [call],
+                 close=True)
+        before = len(api.calls_of("Messages.create"))
+        _run(channel, inbox, inbox_id, [call], close=True)
+    finally:
+        api.stop()
+    made = len(api.calls_of("Messages.create")) - before
+    assert len(api.calls_of("Messages.list", To=number)) == 1
+    rows = [row for row in outbox_rows(inbox) if row[0] == 1]
+    if arrived:
+        assert made == 0 and rows[-1][1:3] == ("sent", api.created[0]["sid"])
+    else:
+        assert made == 1 and rows == [(1, "sent", api.created[0]["sid"], None)]
+
+
+def test_odd_webhook_fields_are_ignored_or_read_safely(tmp_path) -> None:
+    from bot.store import ChannelStore
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    from lmi4vet.db.engine import upgrade
+
+    upgrade(url)
+    settings = WhatsAppSettings(account_sid=SID, auth_token=AUTH, from_number="whatsapp:+14155238886",
+                                public_url="https://x.example/webhooks/whatsapp/webhook")
+    channel = WhatsAppInput(settings, ChannelStore(make_engine(url), key=b"k"))
+
+    async def scenario() -> list[str]:
+        return [await channel.handle_fields(fields) for fields in (
+            {"MessageSid": "SM1", "From": "whatsapp:+14155238886", "To": "whatsapp:+34600000003",
+             "MessageStatus": "delivered", "SmsStatus": "delivered"},  # a status callback at the message URL
+            {"MessageSid": "SM2", "From": "whatsapp:+34600000003", "Body": "", "NumMedia": "²"},
+        )]
+
+    assert asyncio.run(scenario()) == ["ignored", "media"]
+    [stored] = channel.worker.inbox.unfinished("whatsapp")
+    assert (stored.text, stored.meta) == ("/out_of_scope", {"media": "empty"})
