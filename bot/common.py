@@ -115,9 +115,10 @@ class ChannelInput(InputChannel):
     def text_call(self, address: str, text: str) -> dict[str, Any]:
         """The provider call that sends ``text`` to ``address``."""
 
-    async def reconcile(self, call: dict[str, Any], since: datetime) -> str | None:
-        """Whether a call cut short by a crash reached the provider: its message id, ``None`` (it did not),
-        or :data:`bot.delivery.UNCERTAIN` (the provider cannot tell; the default)."""
+    async def reconcile(self, call: dict[str, Any], since: datetime) -> list[str] | str:
+        """Whether a call cut short by a crash reached the provider: the ids of the provider's messages that
+        could be it (none: it did not arrive), or :data:`bot.delivery.UNCERTAIN` (the provider cannot tell;
+        the default)."""
         return UNCERTAIN
 
     # -- the path of a message -------------------------------------------------------------------------------

@@ -52,8 +52,9 @@ class Transient(SendError):
 
 Deliver = Callable[[dict[str, Any]], Awaitable[str]]  # makes one provider call, returns the provider's id
 UNCERTAIN = "?"  # what a reconciler answers when the provider cannot tell whether a call arrived
-# Asks the provider whether a call cut short by a crash arrived: its message id, None (it did not), UNCERTAIN.
-Reconcile = Callable[[dict[str, Any], datetime], Awaitable[str | None]]
+# Asks the provider whether a call cut short by a crash arrived: the ids of its messages that could be that
+# call (oldest first; none: it did not arrive), or UNCERTAIN.
+Reconcile = Callable[[dict[str, Any], datetime], Awaitable["list[str] | str"]]
 Sleep = Callable[[float], Awaitable[Any]]
 
 
@@ -196,8 +197,11 @@ class Turn:
                 answer = await self.reconcile(call, since)
             except Exception:
                 logger.exception("%s: could not ask the provider about an interrupted reply", self.message.channel)
-        if answer is None:
-            return False
+        if answer != UNCERTAIN:
+            free = [pid for pid in answer if not await asyncio.to_thread(self.inbox.owns_provider_id, pid)]
+            if not free:
+                return False  # it did not arrive: make it
+            answer = free[0]
         if answer == UNCERTAIN:
             logger.warning("%s: a reply to %s was being sent when the process stopped; not sent again "
                            "(the provider cannot tell whether it arrived)", self.message.channel,

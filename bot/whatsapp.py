@@ -252,19 +252,17 @@ class WhatsAppInput(ChannelInput):
     async def deliver(self, call: dict[str, Any]) -> str:
         return await call_messages_api(self.client, self.settings, call)
 
-    async def reconcile(self, call: dict[str, Any], since: datetime) -> str | None:
-        """Did Twilio take a call cut short by a crash? Its list of messages to that number tells: the SID of
-        one with the same body created since (a minute of clock skew allowed), else ``None``."""
+    async def reconcile(self, call: dict[str, Any], since: datetime) -> list[str] | str:
+        """Did Twilio take a call cut short by a crash? Its list of messages to that number tells: the SIDs of
+        those with the same body created in or after the second the call was recorded, oldest first (the
+        ledger skips those it owns: the same text, a greeting say, is often sent again)."""
         if "body" not in call:
             return UNCERTAIN  # a template's body is rendered by Twilio: it cannot be compared
         messages = await self.client.messages.list_async(to=call["to"], from_=self.settings.from_number,
                                                          date_sent_after=since - timedelta(days=1), limit=100)
-        earliest = since.replace(tzinfo=timezone.utc) - timedelta(minutes=1)
-        for message in messages:
-            created = message.date_created
-            if message.body == call["body"] and (created is None or created >= earliest):
-                return str(message.sid)
-        return None
+        earliest = since.replace(tzinfo=timezone.utc, microsecond=0)  # Twilio's times are whole seconds
+        return [str(m.sid) for m in reversed(messages)
+                if m.body == call["body"] and m.date_created is not None and m.date_created >= earliest]
 
     async def handle_fields(self, fields: dict[str, str]) -> str:
         """Process one validated webhook: store it in the inbox (the worker answers); returns what was done,

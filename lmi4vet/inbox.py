@@ -188,6 +188,12 @@ class Inbox:
                 .order_by(OutboxMessage.seq)).all()
             return [(seq, json.loads(call), status, created) for seq, call, status, created in rows]
 
+    def owns_provider_id(self, provider_id: str) -> bool:
+        """Whether one of our recorded replies has this provider message id."""
+        with session_scope(self.engine) as session:
+            return session.execute(select(OutboxMessage.id).where(OutboxMessage.provider_id == provider_id[:64])
+                                   .limit(1)).first() is not None
+
     def give_up(self, inbox_id: int) -> int:
         """Mark the calls of a message still pending as failed (the provider stayed unavailable)."""
         with session_scope(self.engine) as session:
