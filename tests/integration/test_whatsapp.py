@@ -149,3 +149,53 @@ def test_phone_numbers_never_reach_the_tracker_or_the_logs(assistant, twilio_api
     with sqlite3.connect(assistant.var_dir / "tracker.db") as db:
         ids = [row[0] for row in db.execute("select distinct sender_id from events")]
     assert not any(digits in i for i in ids)
+
+
+STATUS_URL = TWILIO_PUBLIC_URL.rsplit("/", 1)[0] + "/status"
+
+
+def post_status(assistant, form: dict[str, str], signature: str | None = "valid") -> requests.Response:
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if signature == "valid":
+        headers["X-Twilio-Signature"] = RequestValidator(TWILIO_TOKEN).compute_signature(STATUS_URL, form)
+    elif signature is not None:
+        headers["X-Twilio-Signature"] = signature
+    return requests.post(f"{assistant.url}/webhooks/whatsapp/status", data=urlencode(form), headers=headers,
+                         timeout=30)
+
+
+def test_delivery_status_callbacks_are_recorded_per_reply(assistant, twilio_api) -> None:
+    import sqlite3
+
+    sender = number("+34")
+    assert post(assistant, fields(sender, "hola")).status_code == 200
+    [reply] = twilio_api.wait_for("Messages.create", To=sender)
+    assert reply.params["StatusCallback"] == STATUS_URL
+    sid = next(m["sid"] for m in twilio_api.created if m["to"] == sender)
+
+    def callback(state: str, **extra: str) -> dict[str, str]:
+        return {"MessageSid": sid, "SmsSid": sid, "MessageStatus": state, "SmsStatus": state,
+                "AccountSid": TWILIO_SID, "From": TWILIO_FROM, "To": sender, "ApiVersion": "2010-04-01", **extra}
+
+    def delivery() -> str | None:
+        with sqlite3.connect(assistant.var_dir / "lmi4vet.db") as db:
+            return db.execute("select delivery from outbox where provider_id = ?", (sid,)).fetchone()[0]
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the reply's id is recorded right after the provider answered
+        with sqlite3.connect(assistant.var_dir / "lmi4vet.db") as db:
+            if db.execute("select count(*) from outbox where provider_id = ?", (sid,)).fetchone()[0]:
+                break
+        time.sleep(0.02)
+    assert post_status(assistant, callback("sent")).json() == {"recorded": True}
+    assert post_status(assistant, callback("read")).json() == {"recorded": True}
+    assert post_status(assistant, callback("delivered")).json() == {"recorded": True}  # late: ignored
+    assert delivery() == "read"
+    assert post_status(assistant, callback("failed", ErrorCode="63016"), signature="forged").status_code == 403
+    assert post_status(assistant, {"MessageSid": sid}).status_code == 400
+    assert post_status(assistant, callback("delivered", MessageSid="SM" + "0" * 32)).json() == {"recorded": False}
+    assert delivery() == "read"
+    # the same callback posted to the message URL by mistake is not taken for a message from our own number
+    assert post(assistant, callback("read")).status_code == 200
+    with sqlite3.connect(assistant.var_dir / "lmi4vet.db") as db:  # stored before the 200 if it were taken
+        assert db.execute("select count(*) from inbox where address = ?", (TWILIO_FROM,)).fetchone()[0] == 0
