@@ -295,12 +295,17 @@ class WhatsAppInput(ChannelInput):
         outcome = await self.receive(Inbound(CHANNEL, sid, number, text, hint, metadata))
         return kind if outcome == "stored" else outcome
 
-    def _signed(self, request: Request, url: str) -> dict[str, str] | None:
-        """The form fields of a request signed by Twilio for ``url`` (``None`` if not)."""
-        fields = form_fields(request.body or b"")
+    def _signed(self, request: Request, url: str) -> dict[str, str] | HTTPResponse:
+        """The form fields of a request signed by Twilio for ``url``, or the 4xx answer to give instead."""
+        if len(request.body or b"") > BODY_LIMIT:
+            return response.text("request too large", status=413)
+        try:
+            fields = form_fields(request.body or b"")
+        except UnicodeDecodeError:
+            return response.text("malformed form body", status=400)
         signature = request.headers.get("X-Twilio-Signature", "")
         if not signature or not self.validator.validate(url, fields, signature):
-            return None
+            return response.text("invalid signature", status=403)
         return fields
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -312,14 +317,9 @@ class WhatsAppInput(ChannelInput):
 
         @blueprint.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
-            if len(request.body or b"") > BODY_LIMIT:
-                return response.text("request too large", status=413)
-            try:
-                fields = self._signed(request, self.settings.public_url)
-            except UnicodeDecodeError:
-                return response.text("malformed form body", status=400)
-            if fields is None:
-                return response.text("invalid signature", status=403)
+            fields = self._signed(request, self.settings.public_url)
+            if isinstance(fields, HTTPResponse):
+                return fields
             try:
                 await self.handle_fields(fields)
             except Exception:  # a bug of ours must not make Twilio retry: logged, answered 400
@@ -330,14 +330,9 @@ class WhatsAppInput(ChannelInput):
         @blueprint.route("/status", methods=["POST"])
         async def status(request: Request) -> HTTPResponse:
             """Twilio's delivery status callbacks: delivered / read / failed per reply."""
-            if len(request.body or b"") > BODY_LIMIT:
-                return response.text("request too large", status=413)
-            try:
-                fields = self._signed(request, self.settings.status_url)
-            except UnicodeDecodeError:
-                return response.text("malformed form body", status=400)
-            if fields is None:
-                return response.text("invalid signature", status=403)
+            fields = self._signed(request, self.settings.status_url)
+            if isinstance(fields, HTTPResponse):
+                return fields
             sid, state = fields.get("MessageSid", ""), fields.get("MessageStatus", "")
             if not sid or not state:
                 return response.text("MessageSid and MessageStatus are required", status=400)

@@ -35,13 +35,15 @@ def fields(sender: str, body: str = "", **extra: str) -> dict[str, str]:
     return base
 
 
-def post(assistant, form: dict[str, str], signature: str | None = "valid") -> requests.Response:
+def post(assistant, form: dict[str, str], signature: str | None = "valid", route: str = "webhook",
+         public_url: str = TWILIO_PUBLIC_URL) -> requests.Response:
+    """POST ``form`` to ``/webhooks/whatsapp/<route>``, signed for ``public_url`` (or with ``signature``)."""
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     if signature == "valid":
-        headers["X-Twilio-Signature"] = RequestValidator(TWILIO_TOKEN).compute_signature(TWILIO_PUBLIC_URL, form)
+        headers["X-Twilio-Signature"] = RequestValidator(TWILIO_TOKEN).compute_signature(public_url, form)
     elif signature is not None:
         headers["X-Twilio-Signature"] = signature
-    return requests.post(f"{assistant.url}/webhooks/whatsapp/webhook", data=urlencode(form), headers=headers,
+    return requests.post(f"{assistant.url}/webhooks/whatsapp/{route}", data=urlencode(form), headers=headers,
                          timeout=30)
 
 
@@ -155,13 +157,7 @@ STATUS_URL = TWILIO_PUBLIC_URL.rsplit("/", 1)[0] + "/status"
 
 
 def post_status(assistant, form: dict[str, str], signature: str | None = "valid") -> requests.Response:
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    if signature == "valid":
-        headers["X-Twilio-Signature"] = RequestValidator(TWILIO_TOKEN).compute_signature(STATUS_URL, form)
-    elif signature is not None:
-        headers["X-Twilio-Signature"] = signature
-    return requests.post(f"{assistant.url}/webhooks/whatsapp/status", data=urlencode(form), headers=headers,
-                         timeout=30)
+    return post(assistant, form, signature, route="status", public_url=STATUS_URL)
 
 
 def test_delivery_status_callbacks_are_recorded_per_reply(assistant, twilio_api) -> None:
