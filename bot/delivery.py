@@ -98,8 +98,7 @@ class Turn:
         self.deliver = deliver
         self.sleep = sleep
         self.reconcile = reconcile
-        self.seq = 0
-        self.replies = 0  # calls of this turn, made now or before a restart
+        self.seq = 0  # calls of this turn so far (made now, or before a restart)
         self.pending = 0  # calls left pending after transient failures
         self.stopped = False
         self.failed = False
@@ -116,17 +115,20 @@ class Turn:
     async def send(self, call: dict[str, Any]) -> None:
         """Make the turn's next call (or skip it if an earlier attempt made it)."""
         self.seq += 1
+        self.first_reply.set()
         await self._send(self.seq, call)
 
     async def notice(self, number: int, call: dict[str, Any]) -> None:
         """Send one of our own notices (``number`` >= 1), at most once per message."""
         self._noticed.add(-number)
-        await self._send(-number, call, counts=False)
+        await self._send(-number, call)
 
-    async def _send(self, seq: int, call: dict[str, Any], counts: bool = True) -> None:
-        if counts:
-            self.replies += 1
-            self.first_reply.set()
+    @property
+    def replies(self) -> int:
+        """How many calls this turn has made (notices do not count)."""
+        return self.seq
+
+    async def _send(self, seq: int, call: dict[str, Any]) -> None:
         before = await self._before(seq)
         if before is not None and before[0] in (SENT, FAILED, SKIPPED):
             return
