@@ -99,11 +99,8 @@ def erase_user(sender_id: str, db: Engine | None = None, tracker: Engine | None 
     tracker = tracker or tracker_engine()
     counts: dict[str, int] = {}
     if has_events_table(tracker):
-        condition = EVENTS.c.sender_id == sender_id
-        if until is not None:
-            condition = condition & (EVENTS.c.timestamp <= until)
         with tracker.begin() as connection:
-            counts["events"] = connection.execute(delete(EVENTS).where(condition)).rowcount
+            counts["events"] = connection.execute(delete(EVENTS).where(_events_of(sender_id, until))).rowcount
     with session_scope(db) as session:
         for model in PER_USER:
             counts[model.__tablename__] = session.execute(
@@ -112,20 +109,34 @@ def erase_user(sender_id: str, db: Engine | None = None, tracker: Engine | None 
     return counts
 
 
-def remaining_rows(sender_id: str, db: Engine, tracker: Engine, until: float | None = None) -> int:
-    """Rows still held about a user (events up to ``until``, and ours): 0 once an erasure holds."""
-    total = 0
-    if has_events_table(tracker):
-        condition = EVENTS.c.sender_id == sender_id
-        if until is not None:
-            condition = condition & (EVENTS.c.timestamp <= until)
-        with tracker.connect() as connection:
-            total += connection.execute(select(func.count()).select_from(EVENTS).where(condition)).scalar_one()
+def _events_of(sender_id: str, until: float | None = None):
+    """The condition selecting a user's tracker events (up to tracker time ``until``, default all)."""
+    condition = EVENTS.c.sender_id == sender_id
+    return condition if until is None else condition & (EVENTS.c.timestamp <= until)
+
+
+def count_events(sender_id: str, tracker: Engine, until: float | None = None) -> int:
+    """How many tracker events a user has (up to ``until``)."""
+    if not has_events_table(tracker):
+        return 0
+    with tracker.connect() as connection:
+        return connection.execute(select(func.count()).select_from(EVENTS)
+                                  .where(_events_of(sender_id, until))).scalar_one()
+
+
+def row_counts(sender_id: str, db: Engine, tracker: Engine, until: float | None = None) -> dict[str, int]:
+    """How many rows each table holds about one user: events (up to ``until``) and ours."""
+    counts = {"events": count_events(sender_id, tracker, until)}
     with session_scope(db) as session:
         for model in PER_USER:
-            total += session.execute(select(func.count()).select_from(model)
-                                     .where(model.sender_id == sender_id)).scalar_one()
-    return total
+            counts[model.__tablename__] = session.execute(
+                select(func.count()).select_from(model).where(model.sender_id == sender_id)).scalar_one()
+    return counts
+
+
+def remaining_rows(sender_id: str, db: Engine, tracker: Engine, until: float | None = None) -> int:
+    """Rows still held about a user (events up to ``until``, and ours): 0 once an erasure holds."""
+    return sum(row_counts(sender_id, db, tracker, until).values())
 
 
 def request_erasure(sender_id: str, source: str = "chat", db: Engine | None = None) -> int:
@@ -195,17 +206,9 @@ def after_tracker_save(sender_id: str, db: Engine | None = None, tracker: Engine
     for request_id, status, erased_until in requests:
         if status == "pending":
             carry_out(request_id, db, tracker)
-        elif erased_until is not None and _events_until(sender_id, tracker, erased_until):
+        elif erased_until is not None and count_events(sender_id, tracker, erased_until):
             logger.warning("a turn of %s was saved after its erasure: erased again", sender_id[:8])
             erase_user(sender_id, db, tracker, until=erased_until)
-
-
-def _events_until(sender_id: str, tracker: Engine, until: float) -> int:
-    if not has_events_table(tracker):
-        return 0
-    with tracker.connect() as connection:
-        return connection.execute(select(func.count()).select_from(EVENTS).where(
-            EVENTS.c.sender_id == sender_id, EVENTS.c.timestamp <= until)).scalar_one()
 
 
 def pending_erasures(db: Engine) -> list[int]:
@@ -241,20 +244,6 @@ def enforce_retention(days: int = DEFAULT_RETENTION_DAYS, db: Engine | None = No
         for table, count in before.items():
             totals[table] = totals.get(table, 0) + count
     return totals
-
-
-def row_counts(sender_id: str, db: Engine, tracker: Engine) -> dict[str, int]:
-    """How many rows each table holds about one user (events, and ours)."""
-    counts: dict[str, int] = {}
-    if has_events_table(tracker):
-        with tracker.connect() as connection:
-            counts["events"] = connection.execute(select(func.count()).select_from(EVENTS)
-                                                  .where(EVENTS.c.sender_id == sender_id)).scalar_one()
-    with session_scope(db) as session:
-        for model in PER_USER:
-            counts[model.__tablename__] = session.execute(
-                select(func.count()).select_from(model).where(model.sender_id == sender_id)).scalar_one()
-    return counts
 
 
 def export_user(sender_id: str, db: Engine | None = None, tracker: Engine | None = None) -> dict:
