@@ -76,19 +76,6 @@ class ChannelStore:
     def sender_id(self, channel: str, address: str) -> str:
         return sender_id_for(channel, address, self.key)
 
-    def remember(self, channel: str, address: str, language_hint: str | None = None) -> str:
-        """Record a person's address without a message (as if they had just written); return the sender id."""
-        sender_id = self.sender_id(channel, address)
-        now = datetime.utcnow()
-        with session_scope(self.engine) as session:
-            user = session.get(ChannelUser, sender_id)
-            if user is None:
-                session.add(ChannelUser(sender_id=sender_id, channel=channel, address=address,
-                                        language_hint=language_hint, created_at=now, last_inbound_at=now))
-            else:
-                user.last_inbound_at = now
-        return sender_id
-
     def address_of(self, sender_id: str) -> Address | None:
         """Where to reach a user, read from the database (no cache: an erased user is gone at once)."""
         with session_scope(self.engine) as session:

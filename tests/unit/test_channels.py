@@ -50,7 +50,8 @@ def test_split_keeps_order_and_units() -> None:
 
 
 def test_sender_ids_are_keyed_hashes(store) -> None:
-    sender = store.remember("telegram", "12345", "de")
+    sender = store.sender_id("telegram", "12345")
+    Inbox(store.engine).accept(Inbound("telegram", "1", "12345", "hallo", "de"), sender)
     assert sender == sender_id_for("telegram", "12345", b"test-key") and len(sender) == 32
     assert "12345" not in sender and sender != sender_id_for("telegram", "12345", b"other-key")
     assert store.address_of(sender).address == "12345"
@@ -218,31 +219,43 @@ def test_outside_the_24_hour_window(store, caplog) -> None:
         api.stop()
 
 
+def whatsapp_webhooks(store, on_new_message, number: str, forms: list[dict[str, str]],
+                      drain_each: bool = False) -> list[str]:
+    """Post ``forms`` from ``number`` to a WhatsApp channel whose worker answers with ``on_new_message`` (Rasa
+    stood in; replies go to the Messages API stand-in); return what ``handle_fields`` said of each."""
+    api = TwilioStandIn(SID, AUTH).start()
+
+    async def scenario() -> list[str]:
+        channel = WhatsAppInput(whatsapp_settings(api), store)
+        await channel.worker.start(on_new_message)
+        outcomes = []
+        for n, form in enumerate(forms):
+            outcomes.append(await channel.handle_fields({"MessageSid": f"SM{number[-4:]}{n}", "From": number,
+                                                          **form}))
+            if drain_each:
+                await channel.worker.runner.drain()
+        await channel.worker.stop()
+        await channel.client.http_client.close()
+        return outcomes
+
+    try:
+        return asyncio.run(scenario())
+    finally:
+        api.stop()
+
+
 def test_button_payloads_and_menu_answers_map_back(store) -> None:
     received = []
-    api = TwilioStandIn(SID, AUTH).start()
 
     async def on_new_message(message) -> None:
         received.append(message.text)
 
-    async def scenario() -> None:
-        channel = WhatsAppInput(whatsapp_settings(api), store)
-        await channel.worker.start(on_new_message)
-        number = "whatsapp:+34600000003"
-        sender = store.remember("whatsapp", number, "es")
-        store.save_menu(sender, [("📊 Cifras por país", "/ask_indicator"), ("🌐 Idioma", "/choose_language")])
-        key = store.short_key("/deny")
-        for n, form in enumerate([{"Body": "Nu", "ButtonPayload": key}, {"Body": "2"}, {"Body": "cifras por pais"},
-                                  {"Body": "9"}]):
-            assert await channel.handle_fields({"MessageSid": f"SM{n}", "From": number, **form}) == \
-                ["button", "option", "option", "message"][n]
-        await channel.worker.stop()
-        await channel.client.http_client.close()
-
-    try:
-        asyncio.run(scenario())
-    finally:
-        api.stop()
+    number = "whatsapp:+34600000003"
+    store.save_menu(store.sender_id("whatsapp", number),
+                    [("📊 Cifras por país", "/ask_indicator"), ("🌐 Idioma", "/choose_language")])
+    key = store.short_key("/deny")
+    forms = [{"Body": "Nu", "ButtonPayload": key}, {"Body": "2"}, {"Body": "cifras por pais"}, {"Body": "9"}]
+    assert whatsapp_webhooks(store, on_new_message, number, forms) == ["button", "option", "option", "message"]
     assert received == ["/deny", "/choose_language", "/ask_indicator", "9"]
 
 
@@ -262,7 +275,7 @@ def whatsapp_bodies(store, number: str, send) -> list[str]:
     """What the WhatsApp output sends (``send(output, sender)``) to ``number``: the Messages.create bodies, in order."""
     api = TwilioStandIn(SID, AUTH).start()
     try:
-        sender = store.remember("whatsapp", number, "en")
+        sender = store.sender_id("whatsapp", number)
         run_output(api, whatsapp_settings(api), store, number, lambda out: send(out, sender))
         calls = api.calls_of("Messages.create")
         assert {c.params["To"] for c in calls} == {number}
@@ -299,13 +312,12 @@ def test_whatsapp_numbered_menu_follows_a_long_text(store) -> None:
     menu, hint = "1. Continue\n2. Next\n3. Contents", t("en", "channels.numbered_menu_hint", last="3")
     assert len(f"{text}\n\n{menu}\n\n{hint}") == 1603
     assert sent == [f"{text}\n\n{menu}", hint]  # the hint is the paragraph that no longer fits
-    assert store.menu_of(store.remember("whatsapp", "whatsapp:+40700000012", "en")) == [
+    assert store.menu_of(store.sender_id("whatsapp", "whatsapp:+40700000012")) == [
         ("Continue", "/p0"), ("Next", "/p1"), ("Contents", "/p2")]
 
 
 def test_a_reply_without_options_clears_the_old_numbered_menu(store) -> None:
     """A digit must never pick an option of a menu that is no longer on the screen."""
-    api = TwilioStandIn(SID, AUTH).start()
     received: list[str] = []
     answers = iter([("Elige:", [{"title": "Cifras", "payload": "/ask_indicator"},
                                 {"title": "Idioma", "payload": "/choose_language"}]),
@@ -319,18 +331,6 @@ def test_a_reply_without_options_clears_the_old_numbered_menu(store) -> None:
         else:
             await message.output_channel.send_text_message(message.sender_id, text)
 
-    async def scenario() -> None:
-        channel = WhatsAppInput(whatsapp_settings(api), store)
-        await channel.worker.start(on_new_message)
-        number = "whatsapp:+34600000009"
-        for n, body in enumerate(["hola", "2", "2"]):
-            await channel.handle_fields({"MessageSid": f"SMm{n}", "From": number, "Body": body})
-            await channel.worker.runner.drain()
-        await channel.worker.stop()
-        await channel.client.http_client.close()
-
-    try:
-        asyncio.run(scenario())
-    finally:
-        api.stop()
+    whatsapp_webhooks(store, on_new_message, "whatsapp:+34600000009",
+                      [{"Body": "hola"}, {"Body": "2"}, {"Body": "2"}], drain_each=True)
     assert received == ["hola", "/choose_language", "2"]
