@@ -415,22 +415,21 @@ class Sender:
     def telegram(self, body: bytes, secret: str | None = TELEGRAM_SECRET,
                  content_type: str | None = "application/json",
                  headers: dict[str, str] | None = None) -> requests.Response:
-        sent = dict(headers or {})
-        if content_type is not None:
-            sent["Content-Type"] = content_type
-        if secret is not None:
-            sent["X-Telegram-Bot-Api-Secret-Token"] = secret
-        return self.session.post(self.url + TELEGRAM_PATH, data=body, headers=sent, timeout=self.timeout)
+        return self._post(TELEGRAM_PATH, body, content_type, headers, "X-Telegram-Bot-Api-Secret-Token", secret)
 
     def whatsapp(self, body: bytes, signature: str | None,
                  content_type: str | None = "application/x-www-form-urlencoded",
                  headers: dict[str, str] | None = None) -> requests.Response:
+        return self._post(WHATSAPP_PATH, body, content_type, headers, "X-Twilio-Signature", signature)
+
+    def _post(self, path: str, body: bytes, content_type: str | None, headers: dict[str, str] | None,
+              auth_header: str, auth: str | None) -> requests.Response:
         sent = dict(headers or {})
         if content_type is not None:
             sent["Content-Type"] = content_type
-        if signature is not None:
-            sent["X-Twilio-Signature"] = signature
-        return self.session.post(self.url + WHATSAPP_PATH, data=body, headers=sent, timeout=self.timeout)
+        if auth is not None:
+            sent[auth_header] = auth
+        return self.session.post(self.url + path, data=body, headers=sent, timeout=self.timeout)
 
     def close(self) -> None:
         self.session.close()
