@@ -32,6 +32,8 @@ PENDING, ANSWERED, DONE = "pending", "answered", "done"
 # Outbox: pending (not made, or failed for sure: safe to make) -> sending (being made; if the process dies
 # now, nobody knows whether the provider got it) -> sent | failed | skipped.
 SENDING, SENT, FAILED, SKIPPED = "sending", "sent", "failed", "skipped"
+USER, AGENT, RESUME = "user", "agent", "resume"  # inbox kinds: from the person, an adviser's reply, a resume
+WHATSAPP_WINDOW = timedelta(hours=24)  # after the person's last message, free text may be sent to them
 DELIVERY_RANK = {"accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "read": 5,
                  "failed": 6, "undelivered": 6}
 
@@ -73,6 +75,9 @@ class Stored:
     status: str
     attempts: int
     received_at: datetime
+    kind: str = USER
+    #: when the person last wrote (WhatsApp's 24-hour window starts here)
+    window_start: datetime | None = None
 
     @property
     def message_id(self) -> str:
@@ -80,9 +85,27 @@ class Stored:
         return f"inbox-{self.channel}-{self.id}"
 
 
-def _stored(row: InboxMessage) -> Stored:
+def _stored(row: InboxMessage, session: Any) -> Stored:
+    window_start = row.received_at
+    if row.kind != USER:  # sent on behalf of someone else: the window is the person's last message
+        user = session.get(ChannelUser, row.sender_id)
+        window_start = user.last_inbound_at if user is not None else None
     return Stored(row.id, row.channel, row.sender_id, row.address, row.text, row.language_hint,
-                  json.loads(row.meta or "{}"), row.status, row.attempts, row.received_at)
+                  json.loads(row.meta or "{}"), row.status, row.attempts, row.received_at, row.kind or USER,
+                  window_start)
+
+
+def enqueue(session: Any, *, channel: str, key: str, sender_id: str, address: str, kind: str, text: str,
+            language: str | None = None, meta: dict[str, Any] | None = None,
+            now: datetime | None = None) -> InboxMessage:
+    """Add a row of another ``kind`` than a person's message (an adviser's reply, a resume) to the inbox, in
+    the caller's transaction; ``key`` is unique per channel (a retried call adds nothing twice)."""
+    row = InboxMessage(channel=channel, delivery_id=key[:64], sender_id=sender_id, address=address, text=text,
+                       language_hint=language, status=PENDING, attempts=0, kind=kind,
+                       meta=json.dumps(meta or {}, ensure_ascii=False), received_at=now or datetime.utcnow())
+    session.add(row)
+    session.flush()
+    return row
 
 
 class Inbox:
@@ -126,12 +149,12 @@ class Inbox:
         with session_scope(self.engine) as session:
             rows = session.execute(select(InboxMessage).where(
                 InboxMessage.channel == channel, InboxMessage.status != DONE).order_by(InboxMessage.id)).scalars()
-            return [_stored(row) for row in rows]
+            return [_stored(row, session) for row in rows]
 
     def get(self, inbox_id: int) -> Stored | None:
         with session_scope(self.engine) as session:
             row = session.get(InboxMessage, inbox_id)
-            return _stored(row) if row is not None else None
+            return _stored(row, session) if row is not None else None
 
     def begin_attempt(self, inbox_id: int) -> None:
         with session_scope(self.engine) as session:

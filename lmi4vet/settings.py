@@ -52,6 +52,16 @@ class Settings:
     apology_after: float = 2.0
     #: seconds after which the channels give up on a Rasa turn
     turn_timeout: float = 120.0
+    #: this installation's name: tickets carry it, and an agent of the console sees only their deployment's
+    deployment: str = "default"
+    #: who answers a handoff, as users are told ("" = "our advisers", localized)
+    handoff_team: str = ""
+    #: when advisers answer: "mon-fri 09:00-17:00", spans separated by ";" ("mon-thu 09:00-17:00; fri 09:00-13:00")
+    handoff_hours: str = "mon-fri 09:00-17:00"
+    #: the time zone of those hours (IANA name)
+    handoff_timezone: str = "Europe/Brussels"
+    #: minutes a first answer takes within office hours, said until enough tickets give a measured median
+    handoff_reply_minutes: int = 30
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -73,6 +83,11 @@ class Settings:
             or "lmi4vet.tracker_store.ErasingSQLTrackerStore",
             apology_after=_float("APOLOGY_AFTER_SECONDS", 2.0),
             turn_timeout=_float("TURN_TIMEOUT_SECONDS", 120.0),
+            deployment=os.environ.get("DEPLOYMENT", "").strip() or "default",
+            handoff_team=os.environ.get("HANDOFF_TEAM", "").strip(),
+            handoff_hours=os.environ.get("HANDOFF_HOURS", "").strip() or "mon-fri 09:00-17:00",
+            handoff_timezone=os.environ.get("HANDOFF_TIMEZONE", "").strip() or "Europe/Brussels",
+            handoff_reply_minutes=_int("HANDOFF_REPLY_MINUTES", 30),
         )
 
     @property

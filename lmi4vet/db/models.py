@@ -247,7 +247,8 @@ class AdminUser(Base):
     id = Column(Integer, primary_key=True)
     username = Column(String(80), nullable=False, unique=True)
     password_hash = Column(String(255), nullable=False)
-    role = Column(String(16), nullable=False)  # admin | reviewer
+    role = Column(String(16), nullable=False)  # admin | reviewer | agent
+    deployment = Column(String(64), nullable=True)  # agents see only this deployment's tickets (None: all)
     failed_logins = Column(Integer, nullable=False, default=0)
     locked_until = Column(DateTime, nullable=True)
     created_at = Column(DateTime, nullable=False, server_default=func.now())
@@ -319,6 +320,8 @@ class InboxMessage(Base):
     text = Column(Text, nullable=False)
     language_hint = Column(String(8), nullable=True)
     meta = Column(Text, nullable=False, default="{}")  # JSON metadata for Rasa (media kind, ...)
+    #: user (from the person) | agent (an adviser's reply to send) | resume (give the chat back to the bot)
+    kind = Column(String(8), nullable=False, default="user", server_default="user")
     status = Column(String(16), nullable=False, default="pending")
     outcome = Column(String(32), nullable=True)  # answered | apology | stopped | failed
     attempts = Column(Integer, nullable=False, default=0)
