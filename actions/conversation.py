@@ -7,8 +7,9 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import AllSlotsReset, EventType, Restarted, SlotSet
 
+from actions import handoff
 from actions.base import PENDING_SLOT, LocalizedAction, Reply
-from actions.menu import say_with_menu
+from actions.menu import main_menu, say_with_menu
 
 FORGET = "forget_me"
 
@@ -64,12 +65,13 @@ class ActionBotChallenge(LocalizedAction):
         return "action_bot_challenge"
 
     def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        reply.say("bot_challenge")
+        reply.say("bot_challenge", buttons=[handoff.human_button(reply)])
         return []
 
 
 class ActionFallback(LocalizedAction):
-    """Low confidence, out-of-scope or no rule: a polite "I didn't get that" with the menu."""
+    """Low confidence, out-of-scope or no rule: a polite "I didn't get that" with the menu; the second time
+    in a row, it offers a person first."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -81,6 +83,11 @@ class ActionFallback(LocalizedAction):
             key = "fallback.media"  # a sticker, photo, voice message... (set by the channel)
         else:
             key = "fallback.out_of_scope" if intent == "out_of_scope" else "fallback.not_understood"
+        if handoff.previous_action(tracker) == self.name():
+            buttons = [handoff.human_button(reply)]
+            buttons += [b for b in main_menu(reply) if b != buttons[0]]
+            reply.send(f"{reply.text('handoff.fallback_hint')}\n\n{reply.text('menu.prompt')}", buttons)
+            return []
         say_with_menu(reply, key)
         return []
 
@@ -106,6 +113,8 @@ class ActionAffirm(LocalizedAction):
         return "action_affirm"
 
     def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        if handoff.is_pending(tracker):
+            return handoff.confirm(reply, tracker)
         if tracker.get_slot(PENDING_SLOT) == FORGET:
             from lmi4vet.privacy import request_erasure
 
@@ -125,6 +134,8 @@ class ActionDeny(LocalizedAction):
         return "action_deny"
 
     def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        if handoff.is_pending(tracker):
+            return handoff.decline(reply)
         if tracker.get_slot(PENDING_SLOT) == FORGET:
             reply.say("forget.cancelled")
             return [SlotSet(PENDING_SLOT, None)]

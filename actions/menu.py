@@ -13,6 +13,7 @@ MAIN_MENU: tuple[tuple[str, str], ...] = (
     ("menu.guide", "/ask_guide"),
     ("menu.course", "/start_course"),
     ("menu.language", "/choose_language"),
+    ("menu.human", "/request_human"),
 )
 
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint
+from sanic import Blueprint, response
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.delivery import UNCERTAIN, Turn
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 # Telegram commands and the intents they stand for.
 COMMANDS = {"start": "/greet", "help": "/help", "menu": "/help", "language": "/choose_language",
-            "forget": "/forget_me"}
+            "forget": "/forget_me", "human": "/request_human", "end": "/handoff_end"}
 MEDIA_PAYLOAD = "/out_of_scope"  # with metadata {"media": kind}: answered by action_fallback
 TEXT_LIMIT = 4096  # longer messages are cut: no person types more, and NLU time grows with length
 BODY_LIMIT = 256 * 1024  # webhook bodies above this get 413
@@ -151,13 +151,19 @@ class ChannelInput(InputChannel):
     def add_lifecycle(self, blueprint: Blueprint, on_new_message: Callable[[UserMessage], Awaitable[Any]],
                       on_start: Callable[[], Awaitable[Any]] | None = None,
                       on_stop: Callable[[], Awaitable[Any]] | None = None) -> None:
-        """Start the worker with the server (picking up unfinished messages) and stop it before the server."""
+        """Start the worker with the server (picking up unfinished messages) and stop it before the server;
+        ``POST <channel>/wake`` makes it look for rows the console queued (it carries nothing: anyone may)."""
 
         @blueprint.listener("after_server_start")
         async def start(app: Any, loop: Any) -> None:
             if on_start is not None:
                 await on_start()
-            await self.worker.start(on_new_message)
+            await self.worker.start(on_new_message, resume=lambda sender_id: resume_conversation(app, sender_id))
+
+        @blueprint.route("/wake", methods=["POST"])
+        async def wake(_: Any) -> Any:
+            self.worker.wake()
+            return response.json({"ok": True})
 
         @blueprint.listener("before_server_stop")
         async def stop(app: Any, loop: Any) -> None:
@@ -165,3 +171,16 @@ class ChannelInput(InputChannel):
             if on_stop is not None:
                 with suppress(Exception):
                     await on_stop()
+
+
+async def resume_conversation(app: Any, sender_id: str) -> None:
+    """Append ``ConversationResumed`` to a paused tracker (what Rasa's ``POST /conversations/<id>/tracker/events``
+    does, under the same lock), so the bot answers this person again."""
+    from rasa.shared.core.events import ConversationResumed
+
+    agent = app.ctx.agent
+    async with agent.lock_store.lock(sender_id):
+        tracker = await agent.processor.fetch_tracker_with_initial_session(sender_id)
+        if tracker.is_paused():
+            tracker.update(ConversationResumed(), agent.domain)
+            await agent.tracker_store.save(tracker)

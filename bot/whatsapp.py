@@ -34,13 +34,12 @@ from bot.delivery import UNCERTAIN, Blocked, Rejected, Transient, Turn
 from bot.store import ChannelStore
 from bot.text import split_message
 from lmi4vet.i18n import normalise_language, t
-from lmi4vet.inbox import Inbound, Stored
+from lmi4vet.inbox import AGENT, WHATSAPP_WINDOW, Inbound, Stored
 from lmi4vet.text import fold, words
 
 logger = logging.getLogger(__name__)
 CHANNEL = "whatsapp"
 BODY_LIMIT_TWILIO = 1600  # characters of one WhatsApp message body
-WINDOW = timedelta(hours=24)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # Calling codes that suggest a language (Austria, Germany; Spain; France, Belgium, Luxembourg; Romania, Moldova).
 PHONE_LANGUAGES = {"+49": "de", "+43": "de", "+34": "es", "+33": "fr", "+32": "fr", "+352": "fr", "+40": "ro",
@@ -68,6 +67,7 @@ class WhatsAppSettings:
     quick_reply_sid: str = ""  # Content template twilio/quick-reply with variables, see README
     list_picker_sid: str = ""  # Content template twilio/list-picker
     reengage_sid: str = ""  # approved template sent outside the 24-hour window
+    handoff_template_sid: str = ""  # approved template "your adviser replied, answer to continue"
     redis_url: str = ""
     status_url: str = ""  # where Twilio posts delivery status callbacks (default: the webhook's .../status)
 
@@ -83,6 +83,7 @@ class WhatsAppSettings:
             quick_reply_sid=value("quick_reply_sid", "TWILIO_QUICK_REPLY_SID"),
             list_picker_sid=value("list_picker_sid", "TWILIO_LIST_PICKER_SID"),
             reengage_sid=value("reengage_sid", "TWILIO_REENGAGE_SID"),
+            handoff_template_sid=value("handoff_template_sid", "TWILIO_HANDOFF_TEMPLATE_SID"),
             redis_url=value("redis_url", "CHANNEL_REDIS_URL"),
             status_url=value("status_url", "TWILIO_STATUS_CALLBACK_URL"),
         )
@@ -164,18 +165,23 @@ class WhatsAppOutput(OutputChannel):
         self.message = message
         self.turn = turn
         self._window_told = False
+        self.held = False  # outside the window: a template went instead of the text
 
     async def _to(self) -> str | None:
-        """The number to answer, if the message we answer is inside WhatsApp's 24-hour window; outside it
-        the re-engagement template is sent once instead (or nothing, logged)."""
-        if datetime.utcnow() - self.message.received_at < WINDOW:
+        """The number to answer, if the person wrote within WhatsApp's 24-hour window; outside it a template
+        is sent once instead (an adviser's reply: "your adviser replied, answer to continue"; else the
+        re-engagement template), or nothing, logged."""
+        if datetime.utcnow() - (self.message.window_start or self.message.received_at) < WHATSAPP_WINDOW:
             return self.message.address
+        self.held = True
         if not self._window_told:
             self._window_told = True
-            if self.settings.reengage_sid:
-                await self.turn.send({"to": self.message.address, "content_sid": self.settings.reengage_sid})
-                logger.info("whatsapp: outside the 24-hour window for %s, sent the re-engagement template",
-                            self.message.sender_id[:8])
+            template = (self.settings.handoff_template_sid if self.message.kind == AGENT else "") \
+                or self.settings.reengage_sid
+            if template:
+                await self.turn.send({"to": self.message.address, "content_sid": template})
+                logger.info("whatsapp: outside the 24-hour window for %s, sent template %s",
+                            self.message.sender_id[:8], template[:12])
             else:
                 logger.warning("whatsapp: outside the 24-hour window for %s and no template configured: "
                                "message not sent", self.message.sender_id[:8])

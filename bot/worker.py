@@ -13,6 +13,14 @@ For each message (in arrival order per user, users in parallel):
 4. The message is marked done once every reply went out (or failed for good, or the contact is stopped);
    replies left pending after transient provider errors are retried later.
 
+Human handoff (:mod:`lmi4vet.handoff`): while the person has an open ticket, their messages go to the ticket
+instead of Rasa (paused by the action that opened it), and the bot says nothing (safeguarding words still get
+the emergency number). An adviser's reply is an inbox row of kind ``agent``: sent through the channel like a
+reply, in order with the person's messages (on WhatsApp outside the 24-hour window a template goes instead and
+the text follows when they write). Closing the ticket queues a row of kind ``resume``: the tracker gets
+``ConversationResumed`` and the bot answers ``/handoff_resumed`` with a recap and the menu. The console wakes
+the worker (``wake``) after each; it also looks for new rows every few seconds.
+
 On start the worker picks up everything not done, and moves messages spooled during a database outage into
 the inbox.
 """
@@ -29,19 +37,23 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.delivery import Deliver, Reconcile, Turn
+from lmi4vet.db.engine import session_scope
+from lmi4vet.handoff import tickets
 from lmi4vet.i18n import normalise_language, t
-from lmi4vet.inbox import ANSWERED, DONE, Inbound, Inbox, Spool, Stored
+from lmi4vet.inbox import AGENT, ANSWERED, DONE, RESUME, Inbound, Inbox, Spool, Stored
 from lmi4vet.privacy import tracker_has_message
 
 logger = logging.getLogger(__name__)
 
-SLOW_NOTICE, NO_REPLY_NOTICE, WAIT_NOTICE = 1, 2, 3  # notice numbers (see Turn.notice)
+SLOW_NOTICE, NO_REPLY_NOTICE, WAIT_NOTICE, SAFEGUARDING_NOTICE = 1, 2, 3, 4  # notice numbers (see Turn.notice)
 RETRY_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)  # seconds between attempts of a turn Rasa could not run
 FLUSH_BACKOFF = (5.0, 15.0, 60.0, 300.0, 900.0)  # seconds between retries of replies left pending
 HEALTH_TIMEOUT = 0.5  # seconds the action server's health check may take
+POLL_INTERVAL = 5.0  # seconds between looks for rows the console queued without waking the worker
 BUSY_PATIENCE = 5  # with the action server healthy (just busy), the "taking longer" notice waits 5x longer
 
 MakeOutput = Callable[[Stored, Turn], OutputChannel]
+Resume = Callable[[str], Awaitable[None]]  # gives a paused conversation back to the bot (ConversationResumed)
 NoticeCall = Callable[[Stored, str], dict[str, Any]]  # (message, text) -> a provider call
 
 
@@ -98,6 +110,9 @@ class InboxWorker:
         self.turn_timeout = turn_timeout
         self.runner = OrderedRunner()
         self.on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
+        self.resume: Resume | None = None
+        self._wake = asyncio.Event()
+        self._poller: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
         self._spool_task: asyncio.Task | None = None
         self._noticed: set[tuple[int, int]] = set()
@@ -105,10 +120,13 @@ class InboxWorker:
         self._started = asyncio.Event()
 
     # -- lifecycle -------------------------------------------------------------------------------------------
-    async def start(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> int:
+    async def start(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], resume: Resume | None = None) -> int:
         """Pick up every unfinished message (and the spool); return how many were picked up."""
         self.on_new_message = on_new_message
+        self.resume = resume or self.resume
         self._started.set()
+        if self._poller is None:
+            self._poller = asyncio.ensure_future(self._poll_loop())
         count = 0
         try:
             await self.drain_spool()
@@ -128,6 +146,8 @@ class InboxWorker:
 
     async def stop(self) -> None:
         """Finish what is running (unfinished messages stay in the inbox for the next start)."""
+        if self._poller is not None:
+            self._poller.cancel()
         if self._spool_task is not None:
             self._spool_task.cancel()
         for task in list(self._background):
@@ -148,6 +168,21 @@ class InboxWorker:
                 self._queued.discard(inbox_id)
 
         self.runner.submit(sender_id, work)
+
+    def wake(self) -> None:
+        """Look for new rows in the inbox now (the console queued an adviser's reply or a resume)."""
+        self._wake.set()
+
+    async def _poll_loop(self) -> None:
+        while True:
+            with suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=POLL_INTERVAL)
+            self._wake.clear()
+            try:
+                for message in await asyncio.to_thread(self.inbox.unfinished, self.channel):
+                    self.submit(message.id, message.sender_id)
+            except SQLAlchemyError:
+                logger.warning("%s: the inbox cannot be read; looking again in %.0f s", self.channel, POLL_INTERVAL)
 
     def _later(self, delay: float, job: Callable[[], Awaitable[Any]]) -> None:
         async def run() -> None:
@@ -202,6 +237,16 @@ class InboxWorker:
         if message is None or message.status == DONE:
             return True  # erased, or handled already
         turn = Turn(self.inbox, message, self.deliver, reconcile=self.reconcile)
+        if message.kind == AGENT:
+            await self._send_adviser_reply(message, turn)
+            return True
+        if message.kind != RESUME and message.status != ANSWERED:
+            relayed = await asyncio.to_thread(self._relay, message)
+            if relayed is not None:
+                await self._relayed(message, turn, relayed)
+                return True
+        if message.kind == RESUME and message.status != ANSWERED and self.resume is not None:
+            await self.resume(message.sender_id)  # raises while Rasa's tracker store is down: retried
         if message.status == ANSWERED or (
                 message.attempts and await asyncio.to_thread(tracker_has_message, message.sender_id,
                                                              message.message_id)):
@@ -217,7 +262,35 @@ class InboxWorker:
             return False
         await asyncio.to_thread(self.inbox.mark, message.id, ANSWERED, outcome)
         await self._finish(message, turn, outcome)
+        if message.kind == RESUME:
+            await asyncio.to_thread(self._with_session, tickets.mark_resumed, message.meta.get("ticket"))
         return True
+
+    # -- human handoff ---------------------------------------------------------------------------------------
+    def _with_session(self, function: Callable[..., Any], *args: Any) -> Any:
+        with session_scope(self.inbox.engine) as session:
+            return function(session, *args)
+
+    def _relay(self, message: Stored) -> tickets.Relayed | None:
+        return self._with_session(tickets.relay_from_user, message.sender_id, message.id, message.text)
+
+    async def _relayed(self, message: Stored, turn: Turn, relayed: tickets.Relayed) -> None:
+        """A message went to the person's ticket: the bot stays silent, except for the emergency number when
+        it shows safeguarding words; adviser replies held by WhatsApp's window follow now."""
+        if relayed.risk is not None:
+            await self._notice(message, turn, SAFEGUARDING_NOTICE, f"handoff.safeguarding_{relayed.risk.category}",
+                               language=relayed.language)
+        for inbox_id in relayed.released:
+            self.submit(inbox_id, message.sender_id)
+        await self._finish(message, turn, "ended" if relayed.ended else "relayed")
+
+    async def _send_adviser_reply(self, message: Stored, turn: Turn) -> None:
+        """Send an adviser's reply through the channel (split and escaped like any reply)."""
+        output = self.make_output(message, turn)
+        await output.send_text_message(message.sender_id, message.text, language=message.language_hint)
+        held = bool(getattr(output, "held", False))
+        final = await self._finish(message, turn, "held" if held else "sent")
+        await asyncio.to_thread(self._with_session, tickets.delivered, message.meta.get("ticket_message"), final)
 
     async def _run_turn(self, message: Stored, turn: Turn) -> str | None:
         """Hand the message to Rasa; returns the outcome, or ``None`` if Rasa failed before saving the turn."""
@@ -274,11 +347,11 @@ class InboxWorker:
         except (aiohttp.ClientError, asyncio.TimeoutError):
             return False
 
-    async def _notice(self, message: Stored, turn: Turn, number: int, key: str) -> None:
+    async def _notice(self, message: Stored, turn: Turn, number: int, key: str, language: str | None = None) -> None:
         """One of our notices, at most once per message (recorded in the outbox when the database answers)."""
         if (message.id, number) in self._noticed:
             return
-        call = self.notice_call(message, t(normalise_language(message.language_hint), key))
+        call = self.notice_call(message, t(normalise_language(language or message.language_hint), key))
         try:
             await turn.notice(number, call)
         except SQLAlchemyError:
@@ -286,8 +359,9 @@ class InboxWorker:
                 await self.deliver(call)
         self._noticed.add((message.id, number))
 
-    async def _finish(self, message: Stored, turn: Turn, outcome: str) -> None:
-        """Send what is still pending (retrying with backoff), then mark the message done."""
+    async def _finish(self, message: Stored, turn: Turn, outcome: str) -> str:
+        """Send what is still pending (retrying with backoff), then mark the message done; returns how it
+        ended (``outcome``, or stopped / failed)."""
         remaining = await turn.flush()
         for delay in FLUSH_BACKOFF:
             if not remaining or turn.stopped:
@@ -298,3 +372,4 @@ class InboxWorker:
             await asyncio.to_thread(self.inbox.give_up, message.id)
         final = "stopped" if turn.stopped else "failed" if (turn.failed or remaining) else outcome
         await asyncio.to_thread(self.inbox.mark, message.id, DONE, final)
+        return final

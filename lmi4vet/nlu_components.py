@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    INTENT,
+    INTENT_NAME_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 
 from lmi4vet.text import strip_accents
@@ -24,3 +42,39 @@ class AccentFoldingTokenizer(WhitespaceTokenizer):
             token.text = strip_accents(token.text)
             token.lemma = token.text
         return tokens
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class SafeguardingClassifier(GraphComponent, IntentClassifier):
+    """A message with a curated safeguarding phrase (self-harm, violence, exploitation; any of the five
+    languages, see :mod:`lmi4vet.handoff.safeguarding`) is the intent ``safeguarding`` with certainty, whatever
+    the model thought, and carries the category as entity ``risk``. Runs last, after the fallback: a person at
+    risk who writes badly is not a fallback. The lists are read at run time (no retraining to change them)."""
+
+    INTENT_NAME = "safeguarding"
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [IntentClassifier]
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> SafeguardingClassifier:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        from lmi4vet.handoff.safeguarding import detect
+
+        for message in messages:
+            text = message.get(TEXT) or ""
+            risk = detect(text)
+            if risk is None:
+                continue
+            message.set(INTENT, {INTENT_NAME_KEY: self.INTENT_NAME, PREDICTED_CONFIDENCE_KEY: 1.0},
+                        add_to_output=True)
+            entities = [e for e in message.get(ENTITIES, []) if e.get(ENTITY_ATTRIBUTE_TYPE) != "risk"]
+            entities.append({ENTITY_ATTRIBUTE_TYPE: "risk", ENTITY_ATTRIBUTE_VALUE: risk.category,
+                             ENTITY_ATTRIBUTE_START: 0, ENTITY_ATTRIBUTE_END: len(text),
+                             EXTRACTOR: type(self).__name__})
+            message.set(ENTITIES, entities, add_to_output=True)
+        return messages

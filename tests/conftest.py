@@ -45,8 +45,11 @@ def make_tracker(
     slots: dict[str, Any] | None = None,
     metadata: dict[str, Any] | None = None,
     sender_id: str = "test-user",
+    events: list[dict[str, Any]] | None = None,
+    channel: str | None = None,
 ) -> Tracker:
-    """A tracker whose latest message is ``text`` classified as ``intent``."""
+    """A tracker whose latest message is ``text`` classified as ``intent`` (after ``events``; ``channel``: the
+    latest message came from that input channel)."""
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.99},
@@ -57,7 +60,9 @@ def make_tracker(
         sender_id=sender_id,
         slots=dict(slots or {}),
         latest_message=latest,
-        events=[],
+        events=list(events or []) + ([{"event": "user", "text": text, "input_channel": channel,
+                                       "parse_data": {"intent": latest["intent"], "entities": latest["entities"]}}]
+                                     if channel else []),
         paused=False,
         followup_action=None,
         active_loop={},

@@ -44,8 +44,7 @@ class OfficeHours:
             if not match or match["first"] not in DAYS or (match["last"] or match["first"]) not in DAYS:
                 raise ValueError(f"HANDOFF_HOURS: cannot read {part.strip()!r} (write e.g. 'mon-fri 09:00-17:00')")
             first, last = DAYS.index(match["first"]), DAYS.index(match["last"] or match["first"])
-            start, end = (time.fromisoformat(f"{int(v.split(':')[0]):02d}:{v.split(':')[1]}")
-                          for v in (match["start"], match["end"]))
+            start, end = (_clock(v) for v in (match["start"], match["end"]))
             if last < first or end <= start:
                 raise ValueError(f"HANDOFF_HOURS: {part.strip()!r} runs backwards")
             spans.append(Span(first, last, start, end))
@@ -77,8 +76,9 @@ class OfficeHours:
         for span in self.spans:
             days = names[span.first] if span.first == span.last else t(
                 lang, "handoff.hours_range", first=names[span.first], last=names[span.last])
+            end = "24:00" if span.end == time.max else format_time(span.end, "HH:mm", locale=lang)
             lines.append(t(lang, "handoff.hours_line", days=days, start=format_time(span.start, "HH:mm", locale=lang),
-                           end=format_time(span.end, "HH:mm", locale=lang)))
+                           end=end))
         return "; ".join(lines)
 
     def zone_name(self, lang: str) -> str:
@@ -94,6 +94,17 @@ def when_text(hours: OfficeHours, lang: str, now: datetime, minutes: int) -> str
     opening = hours.next_opening(now)
     return t(lang, "handoff.when_closed", hours=hours.describe(lang), zone=hours.zone_name(lang),
              next_opening=format_datetime(opening, "EEEE d MMMM, HH:mm", tzinfo=hours.zone, locale=lang))
+
+
+def _clock(value: str) -> time:
+    """"9:00" -> 09:00; "24:00" is the end of the day."""
+    hours, minutes = (int(part) for part in value.split(":"))
+    if (hours, minutes) == (24, 0):
+        return time.max
+    try:
+        return time(hours, minutes)
+    except ValueError as exc:
+        raise ValueError(f"HANDOFF_HOURS: {value!r} is not a time of day") from exc
 
 
 def _aware(moment: datetime) -> datetime:

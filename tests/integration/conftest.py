@@ -21,7 +21,9 @@ import requests
 
 from lmi4vet.settings import PROJECT_ROOT, Settings
 from lmi4vet.training import ensure_model
+from tests.services import require_service
 from tests.standins.servers import TelegramStandIn, TwilioStandIn
+from tests.support.browser import CHROMIUM, browser_usable
 
 
 def free_port() -> int:
@@ -67,6 +69,15 @@ TWILIO_SID = "AC" + "0123456789abcdef" * 2
 TWILIO_TOKEN = "twilio-test-auth-token"
 TWILIO_FROM = "whatsapp:+14155238886"
 TWILIO_PUBLIC_URL = "https://lmi4vet.example.org/webhooks/whatsapp/webhook"
+HANDOFF_TEMPLATE_SID = "HX" + "a1" * 16  # "your adviser replied, answer to continue"
+ALWAYS_OPEN = "mon-sun 00:00-24:00"  # advisers' hours in the tests: the "when" a user is told does not vary
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium and Playwright: missing, the browser tests fail with CI=true and are skipped otherwise."""
+    require_service("chromium", None, browser_usable)
+    return CHROMIUM
 
 
 @pytest.fixture(scope="session")
@@ -130,6 +141,8 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramSt
         TWILIO_ACCOUNT_SID=TWILIO_SID, TWILIO_AUTH_TOKEN=TWILIO_TOKEN, TWILIO_WHATSAPP_FROM=TWILIO_FROM,
         TWILIO_WEBHOOK_URL=TWILIO_PUBLIC_URL, TWILIO_API_BASE_URL=twilio_api.base_url,
         TWILIO_QUICK_REPLY_SID="", TWILIO_LIST_PICKER_SID="", TWILIO_REENGAGE_SID="", CHANNEL_REDIS_URL="",
+        TWILIO_HANDOFF_TEMPLATE_SID=HANDOFF_TEMPLATE_SID, HANDOFF_HOURS=ALWAYS_OPEN, HANDOFF_TEAM="",
+        DEPLOYMENT="default",
         APOLOGY_AFTER_SECONDS="15")  # these tests are about answers; test_reliability tests the 2 s apology
     running = RunningAssistant(tmp_path_factory.mktemp("var"), channels)
     try:

@@ -5,8 +5,6 @@ erase one user. Screenshots go to the test's var dir (paths printed)."""
 
 from __future__ import annotations
 
-import shutil
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -19,32 +17,14 @@ from tests.integration.test_telegram import update as telegram_update
 from tests.integration.test_whatsapp import fields as whatsapp_fields
 from tests.integration.test_whatsapp import number as whatsapp_number
 from tests.integration.test_whatsapp import post as whatsapp_post
-from tests.services import require_service
+from tests.support.browser import browser_page, screenshot, served
 
 pytestmark = pytest.mark.integration
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PASSWORD = "a long admin password"
-
-
-def browser_usable() -> None:
-    if CHROMIUM is None:
-        raise FileNotFoundError("neither chromium nor chromium-browser is on PATH (scripts/ensure_browser.sh "
-                                "installs Debian's chromium where root and apt-get are available)")
-    import playwright.sync_api  # noqa: F401
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Debian's chromium and Playwright: missing, the browser tests fail with CI=true and are skipped otherwise."""
-    require_service("chromium", None, browser_usable)
-    return CHROMIUM
 
 
 @pytest.fixture(scope="module")
 def console(chromium, assistant, telegram_api, twilio_api, tmp_path_factory):  # chromium first: no server start
-    from playwright import sync_api
-    from werkzeug.serving import make_server
-
     from admin.app import create_app
     from admin.security import create_user
 
@@ -67,27 +47,13 @@ def console(chromium, assistant, telegram_api, twilio_api, tmp_path_factory):  #
         create_user(session, "admin", PASSWORD, "admin")
     nlu_dir = tmp_path_factory.mktemp("nlu")
     app = create_app(db_url, f"sqlite:///{assistant.var_dir / 'tracker.db'}", nlu_dir=nlu_dir, secret_key="browser")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    shots = assistant.var_dir / "screenshots"
-    shots.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        yield {"page": page, "url": f"http://127.0.0.1:{server.server_port}", "shots": shots, "nlu": nlu_dir,
+    with served(app) as url, browser_page(chromium) as page:
+        yield {"page": page, "url": url, "shots": assistant.var_dir / "screenshots", "nlu": nlu_dir,
                "rest_user": rest_user, "assistant": assistant}
-        browser.close()
-    server.shutdown()
 
 
 def shot(console, name: str) -> Path:
-    path = console["shots"] / f"{name}.png"
-    console["page"].screenshot(path=str(path), full_page=True)
-    print(f"screenshot: {path}")
-    return path
+    return screenshot(console["page"], console["shots"], name)
 
 
 def test_1_login(console) -> None:
