@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_datetime, format_time, get_day_names, get_timezone_location
+from babel.dates import format_date, format_time, get_day_names, get_timezone_location
 
 from lmi4vet.i18n import t
 
@@ -92,8 +92,9 @@ def when_text(hours: OfficeHours, lang: str, now: datetime, minutes: int) -> str
     if hours.is_open(now):
         return t(lang, "handoff.when_open", minutes=str(minutes))
     opening = hours.next_opening(now)
-    return t(lang, "handoff.when_closed", hours=hours.describe(lang), zone=hours.zone_name(lang),
-             next_opening=format_datetime(opening, "EEEE d MMMM, HH:mm", tzinfo=hours.zone, locale=lang))
+    day = t(lang, "handoff.opening", day=format_date(opening.date(), "full", locale=lang),
+            time=format_time(opening.time(), "HH:mm", locale=lang))
+    return t(lang, "handoff.when_closed", hours=hours.describe(lang), zone=hours.zone_name(lang), next_opening=day)
 
 
 def _clock(value: str) -> time:

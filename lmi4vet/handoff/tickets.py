@@ -28,7 +28,7 @@ OPEN, ASSIGNED, CLOSED = "open", "assigned", "closed"
 ACTIVE = (OPEN, ASSIGNED)
 END_PAYLOAD = "/handoff_end"
 RESUME_INTENT = "handoff_resumed"
-REPLY_LIMIT = 4000  # characters of one adviser reply (the channel splits long ones)
+REPLY_LIMIT = 8000  # characters of one adviser reply (the channel splits long ones)
 RECENT_FOR_ESTIMATE = 20  # answered tickets the "usually within N minutes" is measured on
 MIN_FOR_ESTIMATE = 5
 

@@ -53,11 +53,17 @@ def test_office_hours(utc: datetime, is_open: bool, opening: str | None) -> None
         assert HOURS.next_opening(utc).isoformat() == opening
 
 
+def test_24_00_ends_the_day() -> None:
+    always = OfficeHours.parse("mon-sun 00:00-24:00", "Europe/Brussels")
+    assert always.is_open(datetime(2026, 12, 3, 22, 59, 59)) and always.is_open(datetime(2026, 12, 3, 23, 0, 0))
+    assert always.describe("en") == "Monday to Sunday 00:00–24:00"
+
+
 def test_the_user_is_told_when_in_their_language() -> None:
     assert when_text(HOURS, "en", datetime(2026, 12, 3, 8, 30), 25) == t("en", "handoff.when_open", minutes="25")
     closed = when_text(HOURS, "de", datetime(2026, 12, 5, 10, 0), 25)
-    assert closed == t("de", "handoff.when_closed", hours="Montag bis Donnerstag 09:00–17:00; Freitag 09:00–13:00",
-                       zone="Madrid", next_opening="Montag 7 Dezember, 09:00")
+    assert closed == t("de", "handoff.when_closed", hours="Montag bis Donnerstag von 09:00 bis 17:00 Uhr; Freitag von "
+                       "09:00 bis 13:00 Uhr", zone="Madrid", next_opening="Montag, 7. Dezember 2026 um 09:00 Uhr")
     assert "Monday" not in closed
 
 
@@ -125,12 +131,16 @@ def a_ticket(db, sender_id: str, channel: str = "telegram", deployment: str = "d
 
 
 def user_says(db, sender_id: str, text: str, n: int) -> tickets.Relayed | None:
+    """The person's message number ``n`` arrives in the inbox and the worker relays it."""
     with session_scope(db) as session:
-        session.add(InboxMessage(id=n, channel="telegram", delivery_id=f"u{n}-{sender_id[:8]}", sender_id=sender_id,
-                                 address="a", text=text, status="pending", attempts=0, meta="{}",
-                                 received_at=datetime.utcnow()))
+        row = InboxMessage(channel="telegram", delivery_id=f"u{n}-{sender_id[:8]}", sender_id=sender_id,
+                           address="a", text=text, status="pending", attempts=0, meta="{}",
+                           received_at=datetime.utcnow())
+        session.add(row)
+        session.flush()
+        inbox_id = row.id
     with session_scope(db) as session:
-        return tickets.relay_from_user(session, sender_id, n, text)
+        return tickets.relay_from_user(session, sender_id, inbox_id, text)
 
 
 def test_one_active_ticket_per_user_made_urgent_by_safeguarding(db) -> None:
