@@ -3,21 +3,41 @@
 Pages: login; conversations (filters, search, pages); a transcript with intents, confidences, entities,
 buttons and actions, where a reviewer marks it reviewed, tags it and adds a note, or exports it as a test
 story; the misunderstood inbox (assign an intent and entities, or mark out of scope; export to NLU files);
-analytics with charts; per-user data export and erasure (admins only).
+analytics with charts; per-user data export and erasure (admins only); the handoff tickets (a queue that
+refreshes itself, and a ticket page where an agent or an admin takes it, answers the person and closes it).
+Agents see only the ticket pages, and only their deployment's tickets.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from flask import Blueprint, Flask, Response, abort, flash, g, redirect, render_template, request, session, url_for
-from sqlalchemy import select
+import requests
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from admin import data
 from admin.security import (
@@ -26,15 +46,23 @@ from admin.security import (
     check_csrf,
     csrf_token,
     login_required,
+    replier_required,
+    staff_required,
 )
 from lmi4vet import SUPPORTED_LANGUAGES
 from lmi4vet.db.engine import database_url, make_engine, session_scope
 from lmi4vet.db.models import AdminUser, ConversationReview, NluCorrection
+from lmi4vet.handoff import tickets
+from lmi4vet.handoff.models import Ticket, TicketMessage
 from lmi4vet.privacy import erase_now, export_user, export_user_csv, row_counts, tracker_url
 from lmi4vet.settings import PROJECT_ROOT, Settings
 
 PAGE_SIZE = 25
 DEFAULT_THRESHOLD = 0.5
+CHANNELS = ("rest", "telegram", "whatsapp")
+WAKE_TIMEOUT = 1.0  # seconds; the channel worker also polls the inbox every few seconds
+
+log = logging.getLogger(__name__)
 
 auth = Blueprint("auth", __name__)
 console = Blueprint("console", __name__)
@@ -53,17 +81,21 @@ def _secret_key() -> str:
 
 
 def create_app(db_url: str | None = None, tracker: str | None = None, nlu_dir: Path | None = None,
-               secret_key: str | None = None, secure_cookies: bool = False) -> Flask:
-    """The console bound to our database and the tracker store."""
+               secret_key: str | None = None, secure_cookies: bool = False,
+               assistant_url: str | None = None) -> Flask:
+    """The console bound to our database and the tracker store; ``assistant_url`` (default the chat server's,
+    from the settings) is woken after an agent's reply or a close so the message goes out at once."""
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=secret_key or _secret_key(), SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure_cookies, PERMANENT_SESSION_LIFETIME=8 * 3600,
         MAX_CONTENT_LENGTH=1024 * 1024, NLU_DIR=nlu_dir or PROJECT_ROOT / "nlu",
+        ASSISTANT_URL=(assistant_url or Settings.from_env().rasa_url).rstrip("/"),
     )
     app.extensions["db"] = make_engine(db_url or database_url())
     app.extensions["tracker"] = make_engine(tracker or tracker_url())
     app.jinja_env.globals.update(csrf_token=csrf_token, languages=SUPPORTED_LANGUAGES)
+    app.jinja_env.filters["duration"] = duration
 
     @app.before_request
     def load_user() -> None:
@@ -73,8 +105,17 @@ def create_app(db_url: str | None = None, tracker: str | None = None, nlu_dir: P
             with session_scope(db()) as s:
                 user = s.get(AdminUser, user_id)
                 if user is not None:
-                    g.user = {"id": user.id, "username": user.username, "role": user.role}
+                    g.user = {"id": user.id, "username": user.username, "role": user.role,
+                              "deployment": user.deployment}
         check_csrf()
+
+    @app.context_processor
+    def open_tickets() -> dict[str, Any]:
+        """The open count the nav shows next to "Tickets"."""
+        if g.get("user") is None:
+            return {}
+        with session_scope(db()) as s:
+            return {"open_tickets": tickets.counts(s, agent())[tickets.OPEN]}
 
     @app.after_request
     def headers(response: Response) -> Response:
@@ -114,7 +155,7 @@ def login() -> Any:
                 csrf_token()
                 target = request.args.get("next", "")
                 return redirect(target if target.startswith("/") and not target.startswith("//")
-                                else url_for("console.conversations"))
+                                else url_for("console.index"))
         error = "This account is locked for 15 minutes after repeated failures." if reason == "locked" \
             else "Wrong user name or password."
     return render_template("login.html", error=error), (401 if error else 200)
@@ -147,11 +188,11 @@ def _filters() -> data.Filters:
 @console.route("/")
 @login_required
 def index() -> Any:
-    return redirect(url_for("console.conversations"))
+    return redirect(url_for("console.ticket_list" if g.user["role"] == "agent" else "console.conversations"))
 
 
 @console.route("/conversations")
-@login_required
+@staff_required
 def conversations() -> Any:
     filters = _filters()
     with session_scope(db()) as s:
@@ -165,7 +206,7 @@ def conversations() -> Any:
 
 
 @console.route("/conversations/<sender_id>")
-@login_required
+@staff_required
 def transcript(sender_id: str) -> Any:
     events = [e for _, e in data.read_events(tracker(), sender_id)]
     if not events:
@@ -177,7 +218,7 @@ def transcript(sender_id: str) -> Any:
 
 
 @console.route("/conversations/<sender_id>/review", methods=["POST"])
-@login_required
+@staff_required
 def review(sender_id: str) -> Any:
     tags = ",".join(sorted({t.strip()[:40] for t in request.form.get("tags", "").split(",") if t.strip()}))
     with session_scope(db()) as s:
@@ -191,7 +232,7 @@ def review(sender_id: str) -> Any:
 
 
 @console.route("/conversations/<sender_id>/story.yml")
-@login_required
+@staff_required
 def story(sender_id: str) -> Any:
     events = [e for _, e in data.read_events(tracker(), sender_id)]
     if not events:
@@ -201,7 +242,7 @@ def story(sender_id: str) -> Any:
 
 
 @console.route("/inbox")
-@login_required
+@staff_required
 def inbox() -> Any:
     threshold = request.args.get("threshold", DEFAULT_THRESHOLD, type=float) or DEFAULT_THRESHOLD
     with session_scope(db()) as s:
@@ -213,7 +254,7 @@ def inbox() -> Any:
 
 
 @console.route("/inbox/correct", methods=["POST"])
-@login_required
+@staff_required
 def correct() -> Any:
     intents = data.domain_intents()
     intent = request.form.get("intent", "")
@@ -238,7 +279,7 @@ def correct() -> Any:
 
 
 @console.route("/inbox/export", methods=["POST"])
-@login_required
+@staff_required
 def export_corrections() -> Any:
     from flask import current_app
 
@@ -260,11 +301,12 @@ def export_corrections() -> Any:
 
 
 @console.route("/analytics")
-@login_required
+@staff_required
 def analytics() -> Any:
     with session_scope(db()) as s:
         figures = data.analytics(tracker(), s)
-    return render_template("analytics.html", figures=figures)
+        handoff = tickets.medians(s, agent())
+    return render_template("analytics.html", figures=figures, handoff=handoff)
 
 
 @console.route("/users/<sender_id>/export.<fmt>")
@@ -289,3 +331,188 @@ def forget(sender_id: str) -> Any:
     flash(f"Erased: {sum(counts.values())} rows ({summary})." if verified else
           "The erasure could not be completed; it stays pending and the retention job retries it.")
     return redirect(url_for("console.conversations"))
+
+
+# -- handoff tickets ------------------------------------------------------------------------------------------
+def agent() -> tickets.Agent:
+    """The logged-in user as the ticket functions see them (role and deployment)."""
+    return tickets.Agent(g.user["username"], g.user["role"], g.user["deployment"])
+
+
+def duration(seconds: float | None) -> str:
+    """Human readable: "45 s", "4 min", "2 h 5 min", "3 d 4 h"; "" for None."""
+    if seconds is None:
+        return ""
+    if round(seconds) < 60:
+        return f"{max(0, round(seconds))} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    days, hours = divmod(hours, 24)
+    return f"{days} d" + (f" {hours} h" if hours else "")
+
+
+def wake(channel: str) -> None:
+    """Ask the chat server's worker for ``channel`` to send what was just queued (best effort: it also polls)."""
+    from flask import current_app
+
+    url = f"{current_app.config['ASSISTANT_URL']}/webhooks/{quote(channel, safe='')}/wake"
+    try:
+        response = requests.post(url, data=b"", timeout=WAKE_TIMEOUT)
+        if response.status_code >= 400:
+            log.warning("waking the %s worker at %s answered %s", channel, url, response.status_code)
+    except requests.RequestException as exc:
+        log.warning("could not wake the %s worker at %s: %s", channel, url, exc)
+
+
+def _ticket_filters() -> dict[str, str]:
+    """The queue's tab and filters from the query string; unknown values are dropped."""
+    status = request.args.get("status", tickets.OPEN)
+    topic, language, channel = (request.args.get(k, "") for k in ("topic", "language", "channel"))
+    return {"status": status if status in (tickets.OPEN, tickets.ASSIGNED, tickets.CLOSED) else tickets.OPEN,
+            "topic": topic if topic in tickets.TOPICS else "",
+            "language": language if language in SUPPORTED_LANGUAGES else "",
+            "channel": channel if channel in CHANNELS else ""}
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _times(ticket: Ticket, now: datetime) -> dict[str, str]:
+    first, resolved = tickets.durations(ticket)
+    return {"created": _when(ticket.created_at), "age": duration((now - ticket.created_at).total_seconds()),
+            "first_reply": duration(first), "resolution": duration(resolved)}
+
+
+def _queue(s: Session, filters: dict[str, str]) -> dict[str, Any]:
+    """Counts per tab and the rows of the current tab (the page and its JSON refresh)."""
+    now, viewer = datetime.utcnow(), agent()
+    found = tickets.list_tickets(s, viewer, **filters)
+    exchanged = dict(s.execute(select(TicketMessage.ticket_id, func.count()).where(
+        TicketMessage.ticket_id.in_([t.id for t in found]), TicketMessage.direction.in_(("user", "agent")))
+        .group_by(TicketMessage.ticket_id)).all()) if found else {}
+    rows = [{"id": t.id, "url": url_for("console.ticket", ticket_id=t.id), "status": t.status,
+             "channel": t.channel, "language": t.language, "topic": t.topic, "reason": t.reason,
+             "urgent": bool(t.urgent), "risk": t.risk or "", "assigned_to": t.assigned_to or "",
+             "messages": exchanged.get(t.id, 0), **_times(t, now)} for t in found]
+    return {"counts": tickets.counts(s, viewer), "tickets": rows}
+
+
+def _visible(s: Session, ticket_id: int) -> Ticket:
+    try:
+        return tickets.visible(s, ticket_id, agent())
+    except tickets.HandoffError:
+        abort(404)
+
+
+def _message(message: TicketMessage) -> dict[str, Any]:
+    return {"id": message.id, "direction": message.direction, "author": message.author or "",
+            "text": message.text, "delivery": message.delivery or "", "created": _when(message.created_at)}
+
+
+def _state(s: Session, ticket: Ticket) -> dict[str, Any]:
+    """What the ticket page's header shows and refreshes."""
+    return {"status": ticket.status, "assigned_to": ticket.assigned_to or "",
+            "window_open": tickets.window_open(s, ticket), **_times(ticket, datetime.utcnow())}
+
+
+@console.route("/tickets")
+@login_required
+def ticket_list() -> Any:
+    filters = _ticket_filters()
+    extra = {k: v for k, v in filters.items() if v and k != "status"}  # the filters the tabs keep
+    with session_scope(db()) as s:
+        queue = _queue(s, filters)
+    return render_template("tickets.html", queue=queue, filters=filters, extra=extra, topics=tickets.TOPICS,
+                           channels=CHANNELS, source=url_for("console.tickets_json", status=filters["status"], **extra))
+
+
+@console.route("/tickets.json")
+@login_required
+def tickets_json() -> Any:
+    with session_scope(db()) as s:
+        return jsonify(_queue(s, _ticket_filters()))
+
+
+@console.route("/tickets/<int:ticket_id>")
+@login_required
+def ticket(ticket_id: int) -> Any:
+    with session_scope(db()) as s:
+        found = _visible(s, ticket_id)
+        try:
+            summary = json.loads(found.summary or "{}")
+        except ValueError:
+            summary = {}
+        view = {"id": found.id, "sender_id": found.sender_id, "channel": found.channel, "language": found.language,
+                "topic": found.topic, "reason": found.reason, "urgent": bool(found.urgent), "risk": found.risk or "",
+                "close_note": found.close_note or "", "closed_by": found.closed_by or "", **_state(s, found)}
+        history = [_message(m) for m in tickets.messages(s, found.id)]
+    return render_template("ticket.html", ticket=view, summary=summary if isinstance(summary, dict) else {},
+                           history=history, may_reply=agent().may_reply, limit=tickets.REPLY_LIMIT)
+
+
+@console.route("/tickets/<int:ticket_id>/messages.json")
+@login_required
+def ticket_messages(ticket_id: int) -> Any:
+    after = request.args.get("after", 0, type=int) or 0
+    with session_scope(db()) as s:
+        found = _visible(s, ticket_id)
+        new = [_message(m) for m in tickets.messages(s, found.id, after)]
+        deliveries = s.execute(select(TicketMessage.id, TicketMessage.delivery).where(
+            TicketMessage.ticket_id == found.id, TicketMessage.direction == "agent")).all()
+        return jsonify({"messages": new, "deliveries": {str(i): d or "" for i, d in deliveries}, **_state(s, found)})
+
+
+def _act(ticket_id: int, action: Callable[[Session, Ticket], str], wakes: bool) -> Any:
+    """Run ``action(session, ticket) -> flash text`` in one transaction; a HandoffError undoes it all and is
+    shown; after the commit, wake the ticket's channel worker if something was queued."""
+    try:
+        with session_scope(db()) as s:
+            found = _visible(s, ticket_id)
+            channel = found.channel
+            done = action(s, found)
+    except tickets.HandoffError as exc:
+        flash(f"Not done: {exc}.")
+    else:
+        if wakes:
+            wake(channel)
+        flash(done)
+    return redirect(url_for("console.ticket", ticket_id=ticket_id))
+
+
+@console.route("/tickets/<int:ticket_id>/assign", methods=["POST"])
+@replier_required
+def assign_ticket(ticket_id: int) -> Any:
+    def take(s: Session, found: Ticket) -> str:
+        tickets.assign(s, found.id, agent())
+        return "The ticket is yours."
+
+    return _act(ticket_id, take, wakes=False)
+
+
+@console.route("/tickets/<int:ticket_id>/reply", methods=["POST"])
+@replier_required
+def reply_ticket(ticket_id: int) -> Any:
+    def send(s: Session, found: Ticket) -> str:
+        tickets.reply(s, found.id, agent(), request.form.get("text", ""))
+        if tickets.window_open(s, found) is False:
+            return "Queued: WhatsApp gets the template first; your reply follows as soon as they answer."
+        return "Sent."
+
+    return _act(ticket_id, send, wakes=True)
+
+
+@console.route("/tickets/<int:ticket_id>/close", methods=["POST"])
+@replier_required
+def close_ticket(ticket_id: int) -> Any:
+    def end(s: Session, found: Ticket) -> str:
+        if found.status == tickets.CLOSED:
+            raise tickets.HandoffError("this ticket is already closed")
+        tickets.close(s, found.id, by=g.user["username"], note=request.form.get("note", ""), agent=agent())
+        return "Closed: the bot takes the conversation back."
+
+    return _act(ticket_id, end, wakes=True)

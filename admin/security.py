@@ -1,4 +1,7 @@
-"""Accounts, passwords, lockout, roles and CSRF for the admin console."""
+"""Accounts, passwords, lockout, roles and CSRF for the admin console.
+
+Roles: ``admin`` (everything), ``reviewer`` (reads conversations, corrects NLU, sees tickets read-only) and
+``agent`` (answers tickets of their deployment, nothing else)."""
 
 from __future__ import annotations
 
@@ -16,16 +19,22 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lmi4vet.db.models import AdminUser
 
-ROLES = ("admin", "reviewer")
+ROLES = ("admin", "reviewer", "agent")
+STAFF = ("admin", "reviewer")  # who may read conversations, the misunderstood inbox and analytics
+REPLIERS = ("admin", "agent")  # who may take, answer and close tickets
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 10
 
 
-def create_user(db: Session, username: str, password: str, role: str) -> AdminUser:
-    """Add (or reset) a console account; passwords are stored as salted scrypt hashes."""
+def create_user(db: Session, username: str, password: str, role: str, deployment: str | None = None) -> AdminUser:
+    """Add (or reset) a console account; passwords are stored as salted scrypt hashes. ``deployment``: whose
+    tickets the account sees (required for agents; None for admins and reviewers: all deployments)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    deployment = (deployment or "").strip() or None
+    if role == "agent" and deployment is None:
+        raise ValueError("an agent needs a deployment")
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"the password needs at least {MIN_PASSWORD} characters")
     user = db.execute(select(AdminUser).where(AdminUser.username == username)).scalar_one_or_none()
@@ -33,7 +42,7 @@ def create_user(db: Session, username: str, password: str, role: str) -> AdminUs
         user = AdminUser(username=username, password_hash="", role=role)
         db.add(user)
     user.password_hash = generate_password_hash(password, method="scrypt")
-    user.role, user.failed_logins, user.locked_until = role, 0, None
+    user.role, user.deployment, user.failed_logins, user.locked_until = role, deployment, 0, None
     return user
 
 
@@ -73,23 +82,25 @@ def check_csrf() -> None:
         abort(400, description="missing or wrong CSRF token")
 
 
-def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if g.get("user") is None:
-            return redirect(url_for("auth.login", next=request.path))
-        return view(*args, **kwargs)
+def roles_required(*roles: str, refusal: str = "your role may not do this"
+                   ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A view for logged-in users of these roles: others are sent to the login page (anonymous) or get 403."""
 
-    return wrapped
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if g.get("user") is None:
+                return redirect(url_for("auth.login", next=request.path))
+            if g.user["role"] not in roles:
+                abort(403, description=refusal)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
-def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if g.get("user") is None:
-            return redirect(url_for("auth.login", next=request.path))
-        if g.user["role"] != "admin":
-            abort(403, description="only administrators may do this")
-        return view(*args, **kwargs)
-
-    return wrapped
+login_required = roles_required(*ROLES)  # anyone logged in (the ticket pages)
+staff_required = roles_required(*STAFF)  # conversations, misunderstood inbox, analytics
+replier_required = roles_required(*REPLIERS)  # assign, reply, close
+admin_required = roles_required("admin", refusal="only administrators may do this")  # data export, erasure

@@ -43,12 +43,26 @@ def conversation(sender: str, lang: str, turns: list[tuple[str, str, float]], st
     return events
 
 
-@pytest.fixture
-def console(tmp_path: Path):
+def make_console(tmp_path: Path, **options) -> tuple:
+    """A console on a fresh migrated database and an empty tracker store, with the accounts ``ada`` (admin) and
+    ``rev`` (reviewer): ``(app, engine, tracker, nlu_dir)``; ``options`` go to create_app."""
     db_url, tracker_url = f"sqlite:///{tmp_path / 'db.sqlite'}", f"sqlite:///{tmp_path / 'tracker.sqlite'}"
     upgrade(db_url)
     tracker = make_engine(tracker_url)
     _metadata.create_all(tracker)
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        create_user(session, "ada", PASSWORD, "admin")
+        create_user(session, "rev", PASSWORD, "reviewer")
+    nlu_dir = tmp_path / "nlu"
+    app = create_app(db_url, tracker_url, nlu_dir=nlu_dir, secret_key="test", **options)
+    app.config["TESTING"] = True
+    return app, engine, tracker, nlu_dir
+
+
+@pytest.fixture
+def console(tmp_path: Path):
+    app, engine, tracker, nlu_dir = make_console(tmp_path)
     rows = (conversation("a" * 32, "de", [("hallo", "greet", 0.99), ("wie wird das wetter", "nlu_fallback", 0.31)],
                          NOW - 3600)
             + conversation("b" * 32, "ro", [("buna", "greet", 0.97), ("somaj romania", "ask_indicator", 0.42)],
@@ -58,16 +72,10 @@ def console(tmp_path: Path):
         for sender, event in rows:
             connection.execute(EVENTS.insert().values(sender_id=sender, type_name=event["event"],
                                                       timestamp=event["timestamp"], data=json.dumps(event)))
-    engine = make_engine(db_url)
     with session_scope(engine) as session:
-        create_user(session, "ada", PASSWORD, "admin")
-        create_user(session, "rev", PASSWORD, "reviewer")
         session.add(ChannelUser(sender_id="a" * 32, channel="telegram", address="12345"))
         session.add(CourseProgress(sender_id="a" * 32, module_id="m1", step=2))
         session.add(ModuleResult(sender_id="b" * 32, module_id="m1", score=4, total=5))
-    nlu_dir = tmp_path / "nlu"
-    app = create_app(db_url, tracker_url, nlu_dir=nlu_dir, secret_key="test")
-    app.config["TESTING"] = True
     return app, engine, tracker, nlu_dir
 
 
