@@ -232,14 +232,20 @@ def messages(session: Session, ticket_id: int, after: int = 0) -> list[TicketMes
                                 .order_by(TicketMessage.id)).scalars())
 
 
+def _workable(session: Session, ticket_id: int, agent: Agent, verb: str) -> Ticket:
+    """The ticket, if ``agent`` may ``verb`` it now (visible, not a reviewer, not closed)."""
+    ticket = visible(session, ticket_id, agent)
+    if not agent.may_reply:
+        raise HandoffError(f"reviewers cannot {verb}")
+    if ticket.status == CLOSED:
+        raise HandoffError("this ticket is closed")
+    return ticket
+
+
 def assign(session: Session, ticket_id: int, agent: Agent, now: datetime | None = None) -> Ticket:
     """``agent`` takes the ticket."""
     now = _now(now)
-    ticket = visible(session, ticket_id, agent)
-    if not agent.may_reply:
-        raise HandoffError("reviewers cannot take tickets")
-    if ticket.status == CLOSED:
-        raise HandoffError("this ticket is closed")
+    ticket = _workable(session, ticket_id, agent, "take tickets")
     if ticket.assigned_to != agent.username:
         ticket.status, ticket.assigned_to, ticket.assigned_at, ticket.updated_at = ASSIGNED, agent.username, now, now
         _event(session, ticket, f"assigned to {agent.username}", now)
@@ -254,11 +260,7 @@ def reply(session: Session, ticket_id: int, agent: Agent, text: str, now: dateti
         raise HandoffError("the reply is empty")
     if len(text) > REPLY_LIMIT:
         raise HandoffError(f"the reply is longer than {REPLY_LIMIT} characters")
-    ticket = visible(session, ticket_id, agent)
-    if not agent.may_reply:
-        raise HandoffError("reviewers cannot reply")
-    if ticket.status == CLOSED:
-        raise HandoffError("this ticket is closed")
+    ticket = _workable(session, ticket_id, agent, "reply")
     if ticket.assigned_to != agent.username:
         assign(session, ticket_id, agent, now)
     message = TicketMessage(ticket_id=ticket.id, sender_id=ticket.sender_id, direction="agent",

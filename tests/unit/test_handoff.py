@@ -30,6 +30,7 @@ from lmi4vet.handoff.summary import summarise, topic_of
 from lmi4vet.i18n import t
 from lmi4vet.privacy import erase_user, export_user, row_counts
 from tests.conftest import ents, make_tracker, run_action
+from tests.support.channels import TOKEN, run_worker_scenario, telegram_channel
 
 TELEGRAM_CHUNK = 4096 - 96  # bot/telegram.py: room for the HTML escapes
 CASES = Path(__file__).resolve().parents[1] / "safeguarding_cases"
@@ -435,17 +436,12 @@ CHUNKS = split_message(REPLY, TELEGRAM_CHUNK)
 def test_the_worker_relays_both_ways_and_gives_the_chat_back(tmp_path) -> None:
     """A Telegram user with an open ticket: their messages go to the ticket (Rasa is not asked), an adviser's
     long reply goes out split and escaped, closing resumes the tracker and Rasa answers the resume payload."""
-    from bot.store import ChannelStore
-    from bot.telegram import TelegramInput, TelegramSettings
     from lmi4vet.inbox import Inbound
     from tests.standins.servers import TelegramStandIn
 
-    api = TelegramStandIn("123456:stand-in").start()
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    upgrade(url)
-    engine = make_engine(url)
-    channel = TelegramInput(TelegramSettings(token="123456:stand-in", mode="polling", api_base_url=api.base_url),
-                            ChannelStore(engine, key=b"k"))
+    api = TelegramStandIn(TOKEN).start()
+    channel = telegram_channel(tmp_path, api)
+    engine = channel.store.engine
     asked: list[str] = []
     resumed: list[str] = []
 
@@ -460,10 +456,7 @@ def test_the_worker_relays_both_ways_and_gives_the_chat_back(tmp_path) -> None:
     async def resume(sender_id: str) -> None:
         resumed.append(sender_id)
 
-    async def scenario() -> None:
-        await channel.bot.initialize()
-        worker = channel.worker
-        await worker.start(rasa, resume=resume)
+    async def body(worker) -> None:
         for n, text in enumerate(["quiero una persona", "hola, <necesito> ayuda"]):
             await channel.receive(Inbound("telegram", str(n), "4242", text, "es"))
             await worker.runner.drain()
@@ -477,14 +470,8 @@ def test_the_worker_relays_both_ways_and_gives_the_chat_back(tmp_path) -> None:
             tickets.close(session, ticket_id, "maria", "resuelto")
         worker.wake()
         await asyncio.to_thread(api.wait_for, "sendMessage", 2 + len(CHUNKS))
-        await worker.runner.drain()
-        await worker.stop()
-        await channel.bot.shutdown()
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        api.stop()
+    run_worker_scenario(channel, api, rasa, body, resume=resume)
     texts = [c.params["text"] for c in api.calls if c.method == "sendMessage"]
     assert len(CHUNKS) == 3  # the reply was long enough to be split
     assert texts == ["bot: quiero una persona", *(html.escape(c, quote=False) for c in CHUNKS),

@@ -17,6 +17,7 @@ from lmi4vet.db.engine import make_engine, session_scope
 from lmi4vet.db.models import ChannelEvent, ChannelUser, InboxMessage, OutboxMessage
 from lmi4vet.inbox import Inbound, Inbox, Spool
 from tests.standins.servers import TelegramStandIn, TwilioStandIn
+from tests.support.channels import run_worker_scenario, telegram_channel
 
 TOKEN = "123456:stand-in"
 SID, AUTH = "AC" + "e" * 32, "auth"
@@ -264,37 +265,19 @@ def test_error_kinds_are_distinct() -> None:
 def run_worker(tmp_path, rasa, messages: list[str], settings: dict | None = None) -> tuple[list[str], Inbox]:
     """Feed ``messages`` from one Telegram chat to a worker whose Rasa is ``rasa(message, attempt)``; return
     the texts that reached the Bot API stand-in."""
-    from lmi4vet.db.engine import upgrade
-
     api = TelegramStandIn(TOKEN).start()
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    upgrade(url)
-    from bot.store import ChannelStore
-
-    channel = TelegramInput(TelegramSettings(token=TOKEN, mode="polling", api_base_url=api.base_url),
-                            ChannelStore(make_engine(url), key=b"k"))
+    channel = telegram_channel(tmp_path, api)
     attempts: dict[str, int] = {}
 
     async def on_new_message(message) -> None:
         attempts[message.text] = attempts.get(message.text, 0) + 1
         await rasa(message, attempts[message.text])
 
-    async def scenario() -> None:
-        await channel.bot.initialize()
-        worker = channel.worker
-        for key, value in (settings or {}).items():
-            setattr(worker, key, value)
-        await worker.start(on_new_message)
+    async def body(worker) -> None:
         for n, text in enumerate(messages):
             await channel.receive(Inbound("telegram", str(n), "31337", text, "es"))
-        await worker.runner.drain()
-        await worker.stop()
-        await channel.bot.shutdown()
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        api.stop()
+    run_worker_scenario(channel, api, on_new_message, body, settings)
     return [c.params["text"] for c in api.calls if c.method == "sendMessage"], channel.worker.inbox
 
 
