@@ -155,7 +155,7 @@ def test_a_whatsapp_reply_outside_the_window_sends_the_template(assistant, twili
     client = console_app.test_client()
     client.post("/login", data={"username": "maria", "password": PASSWORD})
     page = client.get(f"/tickets/{ticket_id}").get_data(as_text=True)
-    assert 'id="window-warning"' in page
+    assert 'id="window-warning" role="alert">' in page  # shown (not hidden)
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
     reply = "Hola, soy Jorge. ¿Puedes venir el lunes a las 10?"
     client.post(f"/tickets/{ticket_id}/reply", data={"csrf_token": token, "text": reply})
