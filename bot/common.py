@@ -175,12 +175,15 @@ class ChannelInput(InputChannel):
 
 async def resume_conversation(app: Any, sender_id: str) -> None:
     """Append ``ConversationResumed`` to a paused tracker (what Rasa's ``POST /conversations/<id>/tracker/events``
-    does, under the same lock), so the bot answers this person again."""
-    from rasa.shared.core.events import ConversationResumed
+    does, under the same lock), then ``action_listen``: the pause cut the turn short before the bot listened,
+    and the rules of the next message expect it."""
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME
+    from rasa.shared.core.events import ActionExecuted, ConversationResumed
 
     agent = app.ctx.agent
     async with agent.lock_store.lock(sender_id):
         tracker = await agent.processor.fetch_tracker_with_initial_session(sender_id)
         if tracker.is_paused():
             tracker.update(ConversationResumed(), agent.domain)
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME), agent.domain)
             await agent.tracker_store.save(tracker)

@@ -134,9 +134,10 @@ def test_a_telegram_user_talks_to_an_agent_in_the_console(chromium, assistant, t
     assert query(assistant, "select status, closed_by, close_note, resumed_at is not null, first_reply_at is not null "
                             "from handoff_tickets where id = ?", ticket_id) == [
         ("closed", "maria", "Cita concertada para revisar el CV", 1, 1)]
-    events = [row[0] for row in sqlite3.connect(assistant.var_dir / "tracker.db").execute(
-        "select type_name from events where sender_id = (select sender_id from handoff_tickets where id = ?) "
-        "order by id", (ticket_id,))]
+    [(sender_id,)] = query(assistant, "select sender_id from handoff_tickets where id = ?", ticket_id)
+    with sqlite3.connect(assistant.var_dir / "tracker.db") as tracker:
+        events = [row[0] for row in tracker.execute("select type_name from events where sender_id = ? order by id",
+                                                    (sender_id,))]
     assert events.count("pause") == 1 and events.count("resume") == 1 and events.index("pause") < events.index("resume")
 
 
@@ -153,10 +154,11 @@ def test_a_whatsapp_reply_outside_the_window_sends_the_template(assistant, twili
                    (datetime.utcnow() - timedelta(hours=25), sender))
 
     client = console_app.test_client()
-    client.post("/login", data={"username": "maria", "password": PASSWORD})
+    login = client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"username": "maria", "password": PASSWORD, "csrf_token": csrf(login)})
     page = client.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert 'id="window-warning" role="alert">' in page  # shown (not hidden)
-    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    token = csrf(page)
     reply = "Hola, soy Jorge. ¿Puedes venir el lunes a las 10?"
     client.post(f"/tickets/{ticket_id}/reply", data={"csrf_token": token, "text": reply})
     template = twilio_api.wait_for("Messages.create", 3, To=sender)[2]
@@ -169,6 +171,10 @@ def test_a_whatsapp_reply_outside_the_window_sends_the_template(assistant, twili
     assert wait_rows(assistant, "select delivery from handoff_messages where ticket_id = ? and direction = 'agent' "
                                 "and delivery = 'sent'", ticket_id) == [("sent",)]
     assert len(twilio_api.calls_of("Messages.create", To=sender)) == 4  # the bot said nothing itself
+
+
+def csrf(page: str) -> str:
+    return page.split('name="csrf_token" value="')[1].split('"')[0]
 
 
 def _one_case(lang: str, category: str) -> str:
