@@ -9,6 +9,7 @@ Run with ``make bench`` (or ``.venv/bin/python bench/bench_handoff.py``); needs 
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import sqlite3
 import sys
@@ -75,6 +76,7 @@ def telegram(url: str, chat_id: int, text: str = "", data: str = "") -> None:
 
 
 def main() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per console request otherwise
     if CHROMIUM is None:
         sys.exit("chromium is missing: run scripts/ensure_browser.sh")
     api = TelegramStandIn(TOKEN).start()
