@@ -29,6 +29,14 @@ from lmi4vet.db.models import (
     OutboxMessage,
     QuizAnswer,
 )
+from lmi4vet.events.models import (
+    BroadcastRecipient,
+    CalendarLink,
+    Consent,
+    ConsentLog,
+    Registration,
+    Subscriber,
+)
 from lmi4vet.handoff.models import Ticket, TicketMessage
 from lmi4vet.settings import Settings
 
@@ -37,10 +45,11 @@ DEFAULT_RETENTION_DAYS = 180
 DELIVERY_ID_TTL = timedelta(hours=48)  # longer than Telegram's and Twilio's retries
 LATE_SAVE_HORIZON = timedelta(hours=1)  # a turn in flight when an erasure happened is saved within this
 # Every table of ours with rows about one user (outbox before inbox, ticket messages before tickets: they
-# refer to them). Erasure requests are
-# not among them: they stay, without personal data, as the record that the erasure was done.
+# refer to them; the events' tables refer only to events and broadcasts, which are not per user). Erasure
+# requests are not among them: they stay, without personal data, as the record that the erasure was done.
 PER_USER = (ChannelUser, NumberedMenu, CourseProgress, QuizAnswer, ModuleResult, ConversationReview,
-            NluCorrection, OutboxMessage, InboxMessage, TicketMessage, Ticket)
+            NluCorrection, OutboxMessage, InboxMessage, TicketMessage, Ticket, Registration, Consent, ConsentLog,
+            Subscriber, CalendarLink, BroadcastRecipient)
 
 # Rasa's SQLTrackerStore table, as far as we read and delete it.
 _metadata = MetaData()
