@@ -18,9 +18,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import requests
 from flask import (
     Blueprint,
     Flask,
@@ -54,13 +52,13 @@ from lmi4vet.db.engine import database_url, make_engine, session_scope
 from lmi4vet.db.models import AdminUser, ConversationReview, NluCorrection
 from lmi4vet.handoff import tickets
 from lmi4vet.handoff.models import Ticket, TicketMessage
+from lmi4vet.inbox import wake as wake_worker
 from lmi4vet.privacy import erase_now, export_user, export_user_csv, row_counts, tracker_url
 from lmi4vet.settings import PROJECT_ROOT, Settings
 
 PAGE_SIZE = 25
 DEFAULT_THRESHOLD = 0.5
 CHANNELS = ("rest", "telegram", "whatsapp")
-WAKE_TIMEOUT = 1.0  # seconds; the channel worker also polls the inbox every few seconds
 
 log = logging.getLogger(__name__)
 
@@ -359,13 +357,7 @@ def wake(channel: str) -> None:
     """Ask the chat server's worker for ``channel`` to send what was just queued (best effort: it also polls)."""
     from flask import current_app
 
-    url = f"{current_app.config['ASSISTANT_URL']}/webhooks/{quote(channel, safe='')}/wake"
-    try:
-        response = requests.post(url, data=b"", timeout=WAKE_TIMEOUT)
-        if response.status_code >= 400:
-            log.warning("waking the %s worker at %s answered %s", channel, url, response.status_code)
-    except requests.RequestException as exc:
-        log.warning("could not wake the %s worker at %s: %s", channel, url, exc)
+    wake_worker(current_app.config["ASSISTANT_URL"], channel)
 
 
 def _ticket_filters() -> dict[str, str]:

@@ -263,6 +263,28 @@ class Inbox:
                 .execution_options(synchronize_session=False)).rowcount or 0
 
 
+WAKE_TIMEOUT = 1.0  # seconds: waking is best effort (the worker also looks every few seconds)
+
+
+def wake(assistant_url: str, channel: str) -> bool:
+    """Ask the chat server's worker for ``channel`` to look at the inbox now (rows were queued from another
+    process: an adviser's reply, a resume, a broadcast). Best effort: False, logged, when it cannot be reached."""
+    from urllib.parse import quote
+
+    import requests
+
+    url = f"{assistant_url.rstrip('/')}/webhooks/{quote(channel, safe='')}/wake"
+    try:
+        response = requests.post(url, data=b"", timeout=WAKE_TIMEOUT)
+    except requests.RequestException as exc:
+        logger.warning("could not wake the %s worker at %s: %s", channel, url, exc)
+        return False
+    if response.status_code >= 400:
+        logger.warning("waking the %s worker at %s answered %s", channel, url, response.status_code)
+        return False
+    return True
+
+
 class Spool:
     """An append-only file of inbound messages received while the database was unreachable.
 

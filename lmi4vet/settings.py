@@ -62,6 +62,9 @@ class Settings:
     handoff_timezone: str = "Europe/Brussels"
     #: minutes a first answer takes within office hours, said until enough tickets give a measured median
     handoff_reply_minutes: int = 30
+    #: the task queue (huey): "" = a SQLite file in the var dir (embedded), redis://host:6379/1 in production,
+    #: "memory" = run each task at once in the calling process (tests)
+    task_queue_url: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -88,6 +91,7 @@ class Settings:
             handoff_hours=os.environ.get("HANDOFF_HOURS", "").strip() or "mon-fri 09:00-17:00",
             handoff_timezone=os.environ.get("HANDOFF_TIMEZONE", "").strip() or "Europe/Brussels",
             handoff_reply_minutes=_int("HANDOFF_REPLY_MINUTES", 30),
+            task_queue_url=os.environ.get("TASK_QUEUE_URL", "").strip(),
         )
 
     @property

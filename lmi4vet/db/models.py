@@ -320,8 +320,8 @@ class InboxMessage(Base):
     text = Column(Text, nullable=False)
     language_hint = Column(String(8), nullable=True)
     meta = Column(Text, nullable=False, default="{}")  # JSON metadata for Rasa (media kind, ...)
-    #: user (from the person) | agent (an adviser's reply to send) | resume (give the chat back to the bot)
-    kind = Column(String(8), nullable=False, default="user", server_default="user")
+    #: user (from the person) | agent (an adviser's reply) | resume (give the chat back to the bot) | broadcast
+    kind = Column(String(16), nullable=False, default="user", server_default="user")
     status = Column(String(16), nullable=False, default="pending")
     outcome = Column(String(32), nullable=True)  # answered | apology | stopped | failed
     attempts = Column(Integer, nullable=False, default=0)

@@ -10,6 +10,7 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
+from actions.menu import MAIN_MENU
 from lmi4vet.content import pages, section
 from lmi4vet.i18n import t
 from tests.integration.conftest import TWILIO_FROM, TWILIO_PUBLIC_URL, TWILIO_SID, TWILIO_TOKEN
@@ -58,7 +59,7 @@ def test_text_gets_empty_twiml_then_a_reply_with_a_numbered_menu(assistant, twil
     [body] = bodies(twilio_api, sender)
     assert body.startswith(t("ro", "greet.hello"))
     assert f"1. {t('ro', 'menu.indicators')}" in body
-    assert body.endswith(t("ro", "channels.numbered_menu_hint", last="6"))
+    assert body.endswith(t("ro", "channels.numbered_menu_hint", last=str(len(MAIN_MENU))))
     assert twilio_api.calls_of("Messages.create", To=sender)[0].params["From"] == TWILIO_FROM
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -20,10 +21,11 @@ from sqlalchemy import func, inspect, select
 
 from lmi4vet import SUPPORTED_LANGUAGES
 from lmi4vet.db.engine import downgrade, make_engine, session_scope, upgrade
-from lmi4vet.db.models import Base, ChannelUser
+from lmi4vet.db.models import Base, ChannelUser, InboxMessage
 from lmi4vet.events import audience as aud
 from lmi4vet.events import catalogue as cat
 from lmi4vet.events import consent as con
+from lmi4vet.events import dispatch
 from lmi4vet.events.calendar import calendar_link, ics, purge_links, resolve_link
 from lmi4vet.events.models import (
     Broadcast,
@@ -36,6 +38,7 @@ from lmi4vet.events.models import (
     Subscriber,
 )
 from lmi4vet.privacy import erase_user, export_user, row_counts
+from lmi4vet.settings import Settings
 
 NOW = datetime(2026, 12, 10, 9, 0)  # naive UTC, a Thursday
 MADRID = ZoneInfo("Europe/Madrid")
@@ -634,6 +637,130 @@ def test_planning_recipients_is_idempotent(db, people) -> None:
             (people["wa_ro_out"], "skip", "skipped", "outside the 24-hour window, no template")])
         assert aud.totals(session, broadcast_id) == {"queued": 2, "sent": 0, "delivered": 0, "failed": 0,
                                                      "skipped": 2}
+
+
+# -- dispatch: schedule, queue into the inbox, interrupt ---------------------------------------------------------
+def inbox_rows(db, broadcast_id: int) -> list[tuple]:
+    with session_scope(db) as session:
+        return session.execute(select(InboxMessage.channel, InboxMessage.kind, InboxMessage.sender_id,
+                                      InboxMessage.text, InboxMessage.status)
+                               .where(InboxMessage.delivery_id.like(f"broadcast-{broadcast_id}-%"))
+                               .order_by(InboxMessage.id)).all()
+
+
+def test_a_scheduled_broadcast_waits_for_its_time_then_queues_its_messages_in_batches(db, people) -> None:
+    broadcast_id = a_broadcast(db, template_sid="HX0123456789abcdef0123456789abcdef")
+    with session_scope(db) as session:
+        with pytest.raises(dispatch.DispatchError, match="in the past"):
+            dispatch.schedule(session, broadcast_id, NOW - timedelta(minutes=1), NOW)
+        dispatch.schedule(session, broadcast_id, NOW + timedelta(hours=1), NOW)
+    with session_scope(db) as session:
+        assert dispatch.due(session, NOW) == []
+        assert not dispatch.begin(session, broadcast_id, NOW)
+    later = NOW + timedelta(hours=1)
+    with session_scope(db) as session:
+        assert dispatch.due(session, later) == [broadcast_id]
+        assert dispatch.begin(session, broadcast_id, later)
+    batches = []
+    while True:
+        with session_scope(db) as session:
+            batch = dispatch.queue_batch(session, broadcast_id, later, batch=2)
+        if not batch:
+            break
+        batches.append(batch)
+    assert [sum(b.values()) for b in batches] == [2, 2, 2]  # 3 Telegram, 1 WhatsApp inside, 2 by template
+    rows = inbox_rows(db, broadcast_id)
+    assert sorted((r[0], r[1], r[2], r[3], r[4]) for r in rows) == sorted([
+        ("telegram", "broadcast", people["tg_en"], "News", "pending"),
+        ("telegram", "broadcast", people["tg_de_eu"], "News", "pending"),  # no German text: the first language
+        ("telegram", "broadcast", people["tg_two"], "News", "pending"),
+        ("whatsapp", "broadcast", people["wa_es_in"], "Noticias", "pending"),
+        ("whatsapp", "broadcast", people["wa_ro_out"], "News", "pending"),  # by template: the text is the record
+        ("whatsapp", "broadcast", people["wa_en_never"], "News", "pending")])
+    with session_scope(db) as session:
+        assert dispatch.queue_batch(session, broadcast_id, later) == {}  # nothing twice
+        assert not dispatch.finish_if_sent(session, broadcast_id, later)  # the workers have not sent them yet
+
+
+def test_results_are_recorded_and_the_broadcast_finishes(db, people) -> None:
+    broadcast_id = a_broadcast(db)
+    with session_scope(db) as session:
+        dispatch.schedule(session, broadcast_id, None, NOW)
+        dispatch.begin(session, broadcast_id, NOW)
+        dispatch.queue_batch(session, broadcast_id, NOW)
+        recipients = session.execute(select(BroadcastRecipient.id, BroadcastRecipient.sender_id).where(
+            BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.status == "queued")).all()
+    outcomes = ["sent", "failed", "stopped"]
+    with session_scope(db) as session:
+        for (recipient_id, _), outcome in zip(recipients, outcomes * 3, strict=False):
+            dispatch.record(session, recipient_id, outcome, "", NOW)
+        assert dispatch.finish_if_sent(session, broadcast_id, NOW)
+        counts = aud.totals(session, broadcast_id)
+        reasons = set(session.execute(select(BroadcastRecipient.reason).where(
+            BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.status == "skipped")).scalars())
+    assert sum(counts.values()) == len(recipients) + 2  # two were skipped at planning (outside the window)
+    assert counts["sent"] == len([o for _, o in zip(recipients, outcomes * 3, strict=False) if o == "sent"])
+    assert "stopped" in reasons and "outside the 24-hour window, no template" in reasons
+
+
+def test_an_interrupted_broadcast_sends_nothing_more(db, people) -> None:
+    broadcast_id = a_broadcast(db)
+    with session_scope(db) as session:
+        dispatch.schedule(session, broadcast_id, None, NOW)
+        dispatch.begin(session, broadcast_id, NOW)
+        dispatch.queue_batch(session, broadcast_id, NOW, batch=1)
+        first = session.execute(select(BroadcastRecipient.id).where(
+            BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.inbox_id.is_not(None))).scalar_one()
+    with session_scope(db) as session:
+        left_out = dispatch.interrupt(session, broadcast_id, NOW)
+        assert left_out == 4  # every planned one; the first is in the inbox already, and held back when sent:
+        assert dispatch.still_wanted(session, first) == "interrupted"
+        assert dispatch.queue_batch(session, broadcast_id, NOW) == {}
+        with pytest.raises(dispatch.DispatchError, match="interrupted"):
+            dispatch.schedule(session, broadcast_id, None, NOW)
+
+
+def test_a_stop_after_planning_is_respected_when_sending(db, people) -> None:
+    broadcast_id = a_broadcast(db)
+    with session_scope(db) as session:
+        dispatch.schedule(session, broadcast_id, None, NOW)
+        dispatch.begin(session, broadcast_id, NOW)
+        recipient = session.execute(select(BroadcastRecipient.id).where(
+            BroadcastRecipient.broadcast_id == broadcast_id,
+            BroadcastRecipient.sender_id == people["tg_en"])).scalar_one()
+        assert dispatch.still_wanted(session, recipient) == ""
+        con.unsubscribe(session, people["tg_en"], "keyword", "en", NOW)
+        assert dispatch.still_wanted(session, recipient) == "unsubscribed since"
+
+
+def test_the_task_queue_sends_a_due_broadcast_and_wakes_the_workers(db, db_url, monkeypatch) -> None:
+    from lmi4vet.events import tasks
+
+    now = datetime.utcnow()  # the task runs on the real clock
+    for channel, last in (("telegram", now), ("telegram", now), ("whatsapp", now - timedelta(hours=1)),
+                          ("whatsapp", now - timedelta(hours=30))):
+        opt_in(db, a_user(db, channel, last), "ES", "es", at=now)
+    woken: list[str] = []
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setattr(tasks, "wake", lambda url, channel: woken.append(channel) or True)
+    broadcast_id = a_broadcast(db)
+    with session_scope(make_engine(db_url)) as session:
+        dispatch.schedule(session, broadcast_id, None, datetime.utcnow())
+    huey = tasks.make_huey(replace(Settings.from_env(), task_queue_url="memory"))
+    monkeypatch.setattr(tasks, "huey", huey)
+    queued = tasks.send_broadcast.call_local(broadcast_id)
+    assert queued == {"telegram": 2, "whatsapp": 1}  # outside the window and no template: skipped
+    assert sorted(set(woken)) == ["telegram", "whatsapp"]
+    assert tasks.send_broadcast.call_local(broadcast_id) == {}  # already queued: nothing twice
+
+
+def test_the_task_queue_url_is_checked() -> None:
+    from lmi4vet.events import tasks
+
+    with pytest.raises(ValueError, match="TASK_QUEUE_URL"):
+        tasks.make_huey(replace(Settings.from_env(), task_queue_url="amqp://guest@localhost"))
+    assert type(tasks.make_huey(replace(Settings.from_env(), task_queue_url="redis://127.0.0.1:6379/3"))).__name__ \
+        == "RedisHuey"
 
 
 # -- privacy --------------------------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ def upgrade() -> None:
     op.create_index('ix_handoff_messages_sender_id', 'handoff_messages', ['sender_id'])
     op.create_index('ix_handoff_messages_ticket', 'handoff_messages', ['ticket_id', 'id'])
     with op.batch_alter_table('inbox') as batch_op:
-        batch_op.add_column(sa.Column('kind', sa.String(length=8), nullable=False, server_default='user'))
+        batch_op.add_column(sa.Column('kind', sa.String(length=16), nullable=False, server_default='user'))
     with op.batch_alter_table('admin_users') as batch_op:
         batch_op.add_column(sa.Column('deployment', sa.String(length=64), nullable=True))
 
