@@ -18,6 +18,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+from aiolimiter import AsyncLimiter
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -54,6 +55,11 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 CHANNEL = "telegram"
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64  # bytes
+# Telegram's limits: about 30 messages a second overall, and one a second in a chat (short bursts are allowed).
+# Leaky buckets of (burst, seconds per burst): at most burst + rate in any one second. Overall 25/s with bursts
+# of 5 (never over 30 in a second); bulk sends (broadcasts) 20/s with bursts of 4 (never over 24), so answers to
+# people always have room; per chat, bulk sends burst 3 then 1 a second.
+OVERALL, BULK, CHAT = (5, 0.2), (4, 0.2), (3, 3.0)
 MEDIA_KINDS = ("sticker", "photo", "voice", "audio", "video", "video_note", "document", "location", "contact",
                "animation", "venue", "poll", "dice")
 
@@ -224,6 +230,9 @@ class TelegramInput(ChannelInput):
         super().__init__(settings, store)
         self.bot = bot or make_bot(settings)
         self._poller: asyncio.Task | None = None
+        self._overall = AsyncLimiter(*OVERALL)
+        self._bulk = AsyncLimiter(*BULK)
+        self._chats: dict[str, AsyncLimiter] = {}
 
     def get_output_channel(self) -> OutputChannel:
         raise NotImplementedError("replies of the Telegram channel belong to a turn: see output_for")
@@ -235,7 +244,20 @@ class TelegramInput(ChannelInput):
         return text_call(address, text)
 
     async def deliver(self, call: dict[str, Any]) -> str:
-        return await call_bot_api(self.bot, call)
+        """One Bot API call within the overall rate limit (answers to people: a 429 is waited out as told)."""
+        async with self._overall:
+            return await call_bot_api(self.bot, call)
+
+    async def deliver_bulk(self, call: dict[str, Any]) -> str:
+        """A broadcast's call: within the bulk share of the overall rate and one a second per chat."""
+        chat = str(call.get("chat_id"))
+        limiter = self._chats.get(chat)
+        if limiter is None:
+            if len(self._chats) > 10_000:
+                self._chats.clear()  # idle chats' buckets are full again anyway
+            limiter = self._chats[chat] = AsyncLimiter(*CHAT)
+        async with limiter, self._bulk:
+            return await self.deliver(call)
 
     async def handle_update(self, update: dict[str, Any]) -> str:
         """Process one update (from the webhook or from polling): store it in the inbox (the worker answers);

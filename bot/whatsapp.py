@@ -33,6 +33,7 @@ from bot.common import BODY_LIMIT, MEDIA_PAYLOAD, ChannelInput, clean_text, sett
 from bot.delivery import UNCERTAIN, Blocked, Rejected, Transient, Turn
 from bot.store import ChannelStore
 from bot.text import split_message
+from lmi4vet.events.dispatch import BROADCAST
 from lmi4vet.i18n import normalise_language, t
 from lmi4vet.inbox import AGENT, WHATSAPP_WINDOW, Inbound, Stored
 from lmi4vet.text import fold, words
@@ -165,7 +166,8 @@ class WhatsAppOutput(OutputChannel):
         self.message = message
         self.turn = turn
         self._window_told = False
-        self.held = False  # outside the window: a template went instead of the text
+        self.held = False  # outside the window: a template went instead of the text (or nothing)
+        self.template_sent = False
 
     async def _to(self) -> str | None:
         """The number to answer, if the person wrote within WhatsApp's 24-hour window; outside it a template
@@ -176,10 +178,14 @@ class WhatsAppOutput(OutputChannel):
         self.held = True
         if not self._window_told:
             self._window_told = True
-            template = (self.settings.handoff_template_sid if self.message.kind == AGENT else "") \
-                or self.settings.reengage_sid
+            if self.message.kind == BROADCAST:  # the broadcast's own template, or nobody
+                template = str(self.message.meta.get("template") or "")
+            else:
+                template = (self.settings.handoff_template_sid if self.message.kind == AGENT else "") \
+                    or self.settings.reengage_sid
             if template:
                 await self.turn.send({"to": self.message.address, "content_sid": template})
+                self.template_sent = True
                 logger.info("whatsapp: outside the 24-hour window for %s, sent template %s",
                             self.message.sender_id[:8], template[:12])
             else:

@@ -21,6 +21,11 @@ the text follows when they write). Closing the ticket queues a row of kind ``res
 ``ConversationResumed`` and the bot answers ``/handoff_resumed`` with a recap and the menu. The console wakes
 the worker (``wake``) after each; it also looks for new rows every few seconds.
 
+Broadcasts (:mod:`lmi4vet.events`): the task queue puts one row of kind ``broadcast`` per recipient into the
+inbox; the worker checks right before sending that it is still wanted (not interrupted, no STOP since, not
+blocked), sends it through ``deliver_bulk`` (the channel's rate limits for bulk sends), and records the result
+per recipient. On WhatsApp outside the window the broadcast's template goes instead, or nothing.
+
 On start the worker picks up everything not done, and moves messages spooled during a database outage into
 the inbox.
 """
@@ -38,6 +43,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.delivery import Deliver, Reconcile, Turn
 from lmi4vet.db.engine import session_scope
+from lmi4vet.events import dispatch
 from lmi4vet.handoff import tickets
 from lmi4vet.i18n import normalise_language, t
 from lmi4vet.inbox import AGENT, ANSWERED, DONE, RESUME, Inbound, Inbox, Spool, Stored
@@ -96,11 +102,12 @@ class InboxWorker:
     def __init__(self, channel: str, inbox: Inbox, spool: Spool, deliver: Deliver, make_output: MakeOutput,
                  notice_call: NoticeCall, sender_of: Callable[[str, str], str], apology_after: float = 2.0,
                  turn_timeout: float = 120.0, reconcile: Reconcile | None = None,
-                 action_health_url: str = "") -> None:
+                 action_health_url: str = "", deliver_bulk: Deliver | None = None) -> None:
         self.channel = channel
         self.inbox = inbox
         self.spool = spool
         self.deliver = deliver
+        self.deliver_bulk = deliver_bulk or deliver
         self.make_output = make_output
         self.notice_call = notice_call
         self.sender_of = sender_of  # (channel, address) -> the pseudonymous sender id
@@ -236,6 +243,9 @@ class InboxWorker:
         message = await asyncio.to_thread(self.inbox.get, inbox_id)
         if message is None or message.status == DONE:
             return True  # erased, or handled already
+        if message.kind == dispatch.BROADCAST:
+            await self._send_broadcast(message, Turn(self.inbox, message, self.deliver_bulk, reconcile=self.reconcile))
+            return True
         turn = Turn(self.inbox, message, self.deliver, reconcile=self.reconcile)
         if message.kind == AGENT:
             await self._send_adviser_reply(message, turn)
@@ -283,6 +293,26 @@ class InboxWorker:
         for inbox_id in relayed.released:
             self.submit(inbox_id, message.sender_id)
         await self._finish(message, turn, "ended" if relayed.ended else "relayed")
+
+    async def _send_broadcast(self, message: Stored, turn: Turn) -> None:
+        """One recipient's broadcast message, if still wanted; its result goes to the recipient's row."""
+        from datetime import datetime
+
+        recipient = message.meta.get("recipient")
+        why = "" if message.status == ANSWERED else await asyncio.to_thread(
+            self._with_session, dispatch.still_wanted, recipient)
+        if why:
+            await asyncio.to_thread(self.inbox.mark, message.id, DONE, "skipped")
+            await asyncio.to_thread(self._with_session, dispatch.record, recipient, "skipped", why, datetime.utcnow())
+            return
+        await asyncio.to_thread(self.inbox.mark, message.id, ANSWERED, "broadcast")
+        output = self.make_output(message, turn)
+        await output.send_text_message(message.sender_id, message.text, language=message.language_hint)
+        held, by_template = bool(getattr(output, "held", False)), bool(getattr(output, "template_sent", False))
+        final = await self._finish(message, turn, "sent" if (by_template or not held) else "skipped")
+        reason = "template" if by_template and final == "sent" else \
+            ("outside the 24-hour window, no template" if final == "skipped" else "")
+        await asyncio.to_thread(self._with_session, dispatch.record, recipient, final, reason, datetime.utcnow())
 
     async def _send_adviser_reply(self, message: Stored, turn: Turn) -> None:
         """Send an adviser's reply through the channel (split and escaped like any reply)."""

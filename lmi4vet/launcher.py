@@ -126,7 +126,8 @@ def write_credentials(run_dir: Path, environ: dict[str, str] | None = None) -> P
 
 @contextmanager
 def servers(settings: Settings, model: Path, log_dir: Path | None = None) -> Iterator[None]:
-    """Prepare our database, then run the action server and the Rasa server until the block ends."""
+    """Prepare our database, then run the action server, the Rasa server and the task queue's consumer until
+    the block ends."""
     from lmi4vet.cli import prepare_database
 
     settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -140,7 +141,7 @@ def servers(settings: Settings, model: Path, log_dir: Path | None = None) -> Ite
     logs: dict[str, Any] = {}
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
-        logs = {name: (log_dir / f"{name}.log").open("ab") for name in ("actions", "rasa")}
+        logs = {name: (log_dir / f"{name}.log").open("ab") for name in ("actions", "rasa", "tasks")}
     processes: list[subprocess.Popen] = []
     try:
         print(f"==> Starting the action server on {settings.host}:{settings.action_port}", flush=True)
@@ -159,6 +160,13 @@ def servers(settings: Settings, model: Path, log_dir: Path | None = None) -> Ite
             stdout=logs.get("rasa"), stderr=subprocess.STDOUT if logs else None,
         )
         processes.append(rasa)
+        print("==> Starting the task queue consumer (broadcasts)", flush=True)
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "huey.bin.huey_consumer", "lmi4vet.events.tasks.huey", "--workers", "2",
+             "--worker-type", "thread"],
+            cwd=PROJECT_ROOT, env=env, start_new_session=True,
+            stdout=logs.get("tasks"), stderr=subprocess.STDOUT if logs else None,
+        ))
         _wait_until(f"http://{settings.host}:{settings.action_port}/health", actions, "the action server", 120)
         _wait_until(f"{settings.rasa_url}/status", rasa, "the Rasa server", 300,
                     ready=lambda r: r.ok and bool(r.json().get("model_file")))

@@ -5,6 +5,7 @@ Data tests run on SQLite and PostgreSQL (the db_url fixture)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import uuid
@@ -796,3 +797,57 @@ def test_a_users_event_data_is_exported_and_erased(db, tmp_path) -> None:
             assert session.execute(select(func.count()).select_from(model)).scalar_one() >= 1
         assert session.get(Broadcast, broadcast_id) is not None
     tracker.dispose()
+
+
+# -- the channel worker sends broadcasts, within Telegram's limits ----------------------------------------------
+def test_the_worker_sends_a_broadcast_records_it_and_keeps_to_the_bulk_rate(tmp_path) -> None:
+    """60 Telegram subscribers: every message reaches the Bot API stand-in once, never more than 24 in any
+    second (the bulk share of Telegram's 30/s), and each recipient row says sent; one who said STOP after
+    planning gets nothing and is skipped with the reason."""
+    from lmi4vet.inbox import Inbound
+    from tests.standins.servers import TelegramStandIn
+    from tests.support.channels import run_worker_scenario, telegram_channel
+
+    api = TelegramStandIn("123456:stand-in").start()
+    channel = telegram_channel(tmp_path, api)
+    engine = channel.store.engine
+    now = datetime.utcnow()
+    senders = []
+
+    async def body(worker) -> None:
+        for n in range(60):  # each writes once: the channel knows their chat
+            await channel.receive(Inbound("telegram", f"u{n}", str(9000 + n), "/greet", "de"))
+        await worker.runner.drain()
+        senders.extend(channel.store.sender_id("telegram", str(9000 + n)) for n in range(60))
+        for sender in senders:
+            opt_in(engine, sender, "DE", "de", at=now)
+        with session_scope(engine) as session:
+            broadcast_id = aud.create_broadcast(session, deployment="default", topic="green", country="DE",
+                                                texts={"de": "Neu: Workshop zu grünen Kompetenzen in Köln"},
+                                                created_by="ada", now=now).id
+            dispatch.schedule(session, broadcast_id, None, now)
+            dispatch.begin(session, broadcast_id, now)
+            con.unsubscribe(session, senders[7], "keyword", "de", now)  # STOP after planning
+            dispatch.queue_batch(session, broadcast_id, now)
+        started = len(api.calls_of("sendMessage"))
+        worker.wake()
+        await asyncio.to_thread(api.wait_for, "sendMessage", started + 59, 60)
+        await worker.runner.drain()
+        with session_scope(engine) as session:
+            assert dispatch.finish_if_sent(session, broadcast_id, datetime.utcnow())
+            assert aud.totals(session, broadcast_id) == {"queued": 0, "sent": 59, "delivered": 0, "failed": 0,
+                                                         "skipped": 1}
+            assert session.execute(select(BroadcastRecipient.reason).where(
+                BroadcastRecipient.sender_id == senders[7])).scalar_one() == "unsubscribed since"
+
+    async def greet(message) -> None:  # Rasa's answer to the first message (not a broadcast)
+        await message.output_channel.send_text_message(message.sender_id, "Hallo!")
+
+    run_worker_scenario(channel, api, greet, body)
+    sends = [c for c in api.calls_of("sendMessage") if c.params["text"].startswith("Neu: ")]
+    assert len(sends) == 59 and len({c.params["chat_id"] for c in sends}) == 59
+    assert str(9007) not in {str(c.params["chat_id"]) for c in sends}
+    times = sorted(c.at for c in sends)
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert busiest <= 24, f"{busiest} broadcast messages in one second"
+    assert times[-1] - times[0] >= 2.0  # 59 messages at 20/s after a burst of 4 take 2.75 s
