@@ -39,10 +39,12 @@ from contextlib import suppress
 from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
+from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.delivery import Deliver, Reconcile, Turn
 from lmi4vet.db.engine import session_scope
+from lmi4vet.db.models import InboxMessage
 from lmi4vet.events import dispatch
 from lmi4vet.handoff import tickets
 from lmi4vet.i18n import normalise_language, t
@@ -251,6 +253,11 @@ class InboxWorker:
             await self._send_adviser_reply(message, turn)
             return True
         if message.kind != RESUME and message.status != ANSWERED:
+            said = await asyncio.to_thread(self._keyword, message)
+            if said:
+                await turn.send(self.notice_call(message, said))
+                await self._finish(message, turn, "keyword")
+                return True
             relayed = await asyncio.to_thread(self._relay, message)
             if relayed is not None:
                 await self._relayed(message, turn, relayed)
@@ -280,6 +287,26 @@ class InboxWorker:
     def _with_session(self, function: Callable[..., Any], *args: Any) -> Any:
         with session_scope(self.inbox.engine) as session:
             return function(session, *args)
+
+    def _keyword(self, message: Stored) -> str:
+        """STOP / START (and their words in five languages) as the whole message: unsubscribe or resubscribe
+        at once, marked answered in the same transaction; returns the confirmation to send ("" = not a
+        keyword, or a START from someone not unsubscribed: Rasa answers it)."""
+        from datetime import datetime
+
+        from lmi4vet.events import consent
+
+        found = consent.keyword(message.text, prefer=normalise_language(message.language_hint))
+        if found is None:
+            return ""
+        kind, language = found
+        with session_scope(self.inbox.engine) as session:
+            change = consent.unsubscribe if kind == "stop" else consent.resubscribe
+            if not change(session, message.sender_id, "keyword", language, datetime.utcnow()) and kind == "start":
+                return ""
+            session.execute(update(InboxMessage).where(InboxMessage.id == message.id)
+                            .values(status=ANSWERED, outcome="keyword"))
+        return t(language, "updates.stopped" if kind == "stop" else "updates.started")
 
     def _relay(self, message: Stored) -> tickets.Relayed | None:
         return self._with_session(tickets.relay_from_user, message.sender_id, message.id, message.text)

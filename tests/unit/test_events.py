@@ -851,3 +851,35 @@ def test_the_worker_sends_a_broadcast_records_it_and_keeps_to_the_bulk_rate(tmp_
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert busiest <= 24, f"{busiest} broadcast messages in one second"
     assert times[-1] - times[0] >= 2.0  # 59 messages at 20/s after a burst of 4 take 2.75 s
+
+
+def test_stop_and_start_are_answered_by_the_worker_at_once(tmp_path) -> None:
+    """BAJA unsubscribes at once with a confirmation in Spanish (Rasa is not asked); ALTA resumes; a second
+    ALTA, from someone subscribed, is an ordinary message for Rasa."""
+    from lmi4vet.i18n import t
+    from lmi4vet.inbox import Inbound
+    from tests.standins.servers import TelegramStandIn
+    from tests.support.channels import run_worker_scenario, telegram_channel
+
+    api = TelegramStandIn("123456:stand-in").start()
+    channel = telegram_channel(tmp_path, api)
+    asked: list[str] = []
+
+    async def rasa(message) -> None:
+        asked.append(message.text)
+        await message.output_channel.send_text_message(message.sender_id, f"bot: {message.text}")
+
+    async def body(worker) -> None:
+        for n, text in enumerate(["¡BAJA!", "alta", "alta"]):
+            await channel.receive(Inbound("telegram", f"k{n}", "777", text, "es"))
+            await worker.runner.drain()
+        with session_scope(channel.store.engine) as session:
+            sender = channel.store.sender_id("telegram", "777")
+            assert [(e.topic, e.opted_in, e.method, e.language) for e in con.history(session, sender)] == [
+                ("*", False, "keyword", "es"), ("*", True, "keyword", "es")]
+            assert not con.is_unsubscribed(session, sender)
+
+    run_worker_scenario(channel, api, rasa, body)
+    assert [c.params["text"] for c in api.calls_of("sendMessage")] == [
+        t("es", "updates.stopped"), t("es", "updates.started"), "bot: alta"]
+    assert asked == ["alta"]
