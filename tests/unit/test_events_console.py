@@ -233,7 +233,7 @@ def test_a_draft_shows_the_preview_of_its_audience(console) -> None:
         assert (broadcast.status, broadcast.languages, broadcast.country) == ("draft", "es,ro,de", "ES")
     page = ada.get(f"/broadcasts/{broadcast_id}").get_data(as_text=True)
     assert "<b>4</b> of 4 people in the audience receive it" in page
-    assert "(3 free-form, 1 by the WhatsApp template); 0 are skipped" in page
+    assert "(3 free-form, 1 by the WhatsApp template); skipped: 0." in page
     assert cells(page, "es") == ["es", "2", "2", "0", "0", "es"]
     assert cells(page, "de") == ["de", "1", "1", "0", "0", "de"]
     assert cells(page, "ro") == ["ro", "1", "0", "1", "0", "no text: gets es"]
