@@ -171,6 +171,18 @@ class ChannelInput(InputChannel):
             self.worker.wake()
             return response.json({"ok": True})
 
+        @blueprint.route("/calendar/<token>", methods=["GET"])
+        async def calendar(request: Any, token: str) -> Any:
+            """An event's .ics behind an unguessable, expiring link (WhatsApp cannot send calendar files)."""
+            lang = request.args.get("lang", "")
+            found = await asyncio.to_thread(calendar_file, self.store.engine, token, lang)
+            if found is None:
+                return response.text("This calendar link has expired or does not exist.", status=404)
+            body, name = found
+            return response.raw(body, content_type="text/calendar; charset=utf-8",
+                                headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                         "Cache-Control": "no-store"})
+
         @blueprint.listener("before_server_stop")
         async def stop(app: Any, loop: Any) -> None:
             await self.worker.stop()
@@ -193,3 +205,17 @@ async def resume_conversation(app: Any, sender_id: str) -> None:
             tracker.update(ConversationResumed(), agent.domain)
             tracker.update(ActionExecuted(ACTION_LISTEN_NAME), agent.domain)
             await agent.tracker_store.save(tracker)
+
+
+def calendar_file(engine: Any, token: str, lang: str) -> tuple[bytes, str] | None:
+    """``(ics bytes, file name)`` of the event behind a calendar link, in ``lang`` when it is one of ours (else
+    the event's own language); None when the link is unknown or expired."""
+    from lmi4vet import SUPPORTED_LANGUAGES
+    from lmi4vet.db.engine import session_scope
+    from lmi4vet.events.calendar import filename, ics, resolve_link
+
+    with session_scope(engine) as session:
+        event = resolve_link(session, token, datetime.utcnow())
+        if event is None:
+            return None
+        return ics(event, lang if lang in SUPPORTED_LANGUAGES else event.language, datetime.utcnow()), filename(event)
