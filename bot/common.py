@@ -214,8 +214,9 @@ def calendar_file(engine: Any, token: str, lang: str) -> tuple[bytes, str] | Non
     from lmi4vet.db.engine import session_scope
     from lmi4vet.events.calendar import filename, ics, resolve_link
 
+    now = datetime.utcnow()
     with session_scope(engine) as session:
-        event = resolve_link(session, token, datetime.utcnow())
+        event = resolve_link(session, token, now)
         if event is None:
             return None
-        return ics(event, lang if lang in SUPPORTED_LANGUAGES else event.language, datetime.utcnow()), filename(event)
+        return ics(event, lang if lang in SUPPORTED_LANGUAGES else event.language, now), filename(event)

@@ -36,19 +36,19 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from datetime import datetime
 from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
-from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.delivery import Deliver, Reconcile, Turn
 from lmi4vet.db.engine import session_scope
-from lmi4vet.db.models import InboxMessage
 from lmi4vet.events import dispatch
+from lmi4vet.events.audience import OUTSIDE_WINDOW
 from lmi4vet.handoff import tickets
 from lmi4vet.i18n import normalise_language, t
-from lmi4vet.inbox import AGENT, ANSWERED, DONE, RESUME, Inbound, Inbox, Spool, Stored
+from lmi4vet.inbox import AGENT, ANSWERED, DONE, RESUME, Inbound, Inbox, Spool, Stored, mark
 from lmi4vet.privacy import tracker_has_message
 
 logger = logging.getLogger(__name__)
@@ -292,8 +292,6 @@ class InboxWorker:
         """STOP / START (and their words in five languages) as the whole message: unsubscribe or resubscribe
         at once, marked answered in the same transaction; returns the confirmation to send ("" = not a
         keyword, or a START from someone not unsubscribed: Rasa answers it)."""
-        from datetime import datetime
-
         from lmi4vet.events import consent
 
         found = consent.keyword(message.text, prefer=normalise_language(message.language_hint))
@@ -304,8 +302,7 @@ class InboxWorker:
             change = consent.unsubscribe if kind == "stop" else consent.resubscribe
             if not change(session, message.sender_id, "keyword", language, datetime.utcnow()) and kind == "start":
                 return ""
-            session.execute(update(InboxMessage).where(InboxMessage.id == message.id)
-                            .values(status=ANSWERED, outcome="keyword"))
+            mark(session, message.id, ANSWERED, "keyword")
         return t(language, "updates.stopped" if kind == "stop" else "updates.started")
 
     def _relay(self, message: Stored) -> tickets.Relayed | None:
@@ -323,8 +320,6 @@ class InboxWorker:
 
     async def _send_broadcast(self, message: Stored, turn: Turn) -> None:
         """One recipient's broadcast message, if still wanted; its result goes to the recipient's row."""
-        from datetime import datetime
-
         recipient = message.meta.get("recipient")
         why = "" if message.status == ANSWERED else await asyncio.to_thread(
             self._with_session, dispatch.still_wanted, recipient)
@@ -333,18 +328,23 @@ class InboxWorker:
             await asyncio.to_thread(self._with_session, dispatch.record, recipient, "skipped", why, datetime.utcnow())
             return
         await asyncio.to_thread(self.inbox.mark, message.id, ANSWERED, "broadcast")
-        output = self.make_output(message, turn)
-        await output.send_text_message(message.sender_id, message.text, language=message.language_hint)
+        output = await self._send_text(message, turn)
         held, by_template = bool(getattr(output, "held", False)), bool(getattr(output, "template_sent", False))
         final = await self._finish(message, turn, "sent" if (by_template or not held) else "skipped")
         reason = "template" if by_template and final == "sent" else \
-            ("outside the 24-hour window, no template" if final == "skipped" else "")
+            (OUTSIDE_WINDOW if final == "skipped" else "")
         await asyncio.to_thread(self._with_session, dispatch.record, recipient, final, reason, datetime.utcnow())
 
-    async def _send_adviser_reply(self, message: Stored, turn: Turn) -> None:
-        """Send an adviser's reply through the channel (split and escaped like any reply)."""
+    async def _send_text(self, message: Stored, turn: Turn) -> OutputChannel:
+        """A queued text (an adviser's reply, a broadcast) through the channel's output, split and escaped like
+        any reply; the output's ``held`` / ``template_sent`` tell what WhatsApp's window made of it."""
         output = self.make_output(message, turn)
         await output.send_text_message(message.sender_id, message.text, language=message.language_hint)
+        return output
+
+    async def _send_adviser_reply(self, message: Stored, turn: Turn) -> None:
+        """Send an adviser's reply through the channel; its ticket message gets the outcome."""
+        output = await self._send_text(message, turn)
         held = bool(getattr(output, "held", False))
         final = await self._finish(message, turn, "held" if held else "sent")
         await asyncio.to_thread(self._with_session, tickets.delivered, message.meta.get("ticket_message"), final)

@@ -85,14 +85,28 @@ class Stored:
         return f"inbox-{self.channel}-{self.id}"
 
 
-def _stored(row: InboxMessage, session: Any) -> Stored:
-    window_start = row.received_at
-    if row.kind != USER:  # sent on behalf of someone else: the window is the person's last message
-        user = session.get(ChannelUser, row.sender_id)
-        window_start = user.last_inbound_at if user is not None else None
+def _with_window():
+    """Inbox rows with the person's last message (one query, however many rows)."""
+    return select(InboxMessage, ChannelUser.last_inbound_at).outerjoin(
+        ChannelUser, ChannelUser.sender_id == InboxMessage.sender_id)
+
+
+def _stored(row: InboxMessage, last_inbound_at: datetime | None) -> Stored:
+    # a row sent on behalf of someone else (a reply, a broadcast): the window is the person's last message
+    window_start = row.received_at if row.kind == USER else last_inbound_at
     return Stored(row.id, row.channel, row.sender_id, row.address, row.text, row.language_hint,
                   json.loads(row.meta or "{}"), row.status, row.attempts, row.received_at, row.kind or USER,
                   window_start)
+
+
+def mark(session: Any, inbox_id: int, status: str, outcome: str | None = None) -> None:
+    """:meth:`Inbox.mark` in the caller's transaction (a message handled together with what it changed)."""
+    values: dict[str, Any] = {"status": status}
+    if outcome is not None:
+        values["outcome"] = outcome
+    if status == DONE:
+        values["handled_at"] = datetime.utcnow()
+    session.execute(update(InboxMessage).where(InboxMessage.id == inbox_id).values(**values))
 
 
 def enqueue(session: Any, *, channel: str, key: str, sender_id: str, address: str, kind: str, text: str,
@@ -147,14 +161,14 @@ class Inbox:
     def unfinished(self, channel: str) -> list[Stored]:
         """Messages of ``channel`` not yet done, oldest first (what a restarted worker picks up)."""
         with session_scope(self.engine) as session:
-            rows = session.execute(select(InboxMessage).where(
-                InboxMessage.channel == channel, InboxMessage.status != DONE).order_by(InboxMessage.id)).scalars()
-            return [_stored(row, session) for row in rows]
+            rows = session.execute(_with_window().where(
+                InboxMessage.channel == channel, InboxMessage.status != DONE).order_by(InboxMessage.id)).all()
+            return [_stored(row, last) for row, last in rows]
 
     def get(self, inbox_id: int) -> Stored | None:
         with session_scope(self.engine) as session:
-            row = session.get(InboxMessage, inbox_id)
-            return _stored(row, session) if row is not None else None
+            found = session.execute(_with_window().where(InboxMessage.id == inbox_id)).first()
+            return _stored(*found) if found is not None else None
 
     def begin_attempt(self, inbox_id: int) -> None:
         with session_scope(self.engine) as session:
@@ -163,13 +177,8 @@ class Inbox:
 
     def mark(self, inbox_id: int, status: str, outcome: str | None = None) -> None:
         """Move a message to ``answered`` (Rasa's turn is saved) or ``done`` (every reply went out)."""
-        values: dict[str, Any] = {"status": status}
-        if outcome is not None:
-            values["outcome"] = outcome
-        if status == DONE:
-            values["handled_at"] = datetime.utcnow()
         with session_scope(self.engine) as session:
-            session.execute(update(InboxMessage).where(InboxMessage.id == inbox_id).values(**values))
+            mark(session, inbox_id, status, outcome)
 
     # -- outbound --------------------------------------------------------------------------------------------
     def ledger(self, inbox_id: int) -> dict[int, tuple[str, datetime]]:

@@ -95,12 +95,9 @@ class Registration(Base):
                       Index("ix_event_registrations_seats", "event_id", "status"))
 
 
-class Consent(Base):
-    """A user's current choice for updates about one topic in one country ("EU": Europe-wide updates, which
-    also count for every country's broadcasts). ``language``: the language the user was asked in, and gets
-    updates in. ``wording_version``: which opt-in text they answered (``consent.WORDING_VERSION``)."""
+class _ConsentFields:
+    """What a consent and each entry of its record hold (columns copied into both tables)."""
 
-    __tablename__ = "event_consents"
     id = Column(Integer, primary_key=True)
     sender_id = Column(String(64), nullable=False)
     topic = Column(String(32), nullable=False)
@@ -110,24 +107,23 @@ class Consent(Base):
     method = Column(String(16), nullable=False)  # button | command | keyword | console
     wording_version = Column(String(16), nullable=False)
     language = Column(String(5), nullable=False)
+
+
+class Consent(_ConsentFields, Base):
+    """A user's current choice for updates about one topic in one country ("EU": Europe-wide updates, which
+    also count for every country's broadcasts). ``language``: the language the user was asked in, and gets
+    updates in. ``wording_version``: which opt-in text they answered (``consent.WORDING_VERSION``)."""
+
+    __tablename__ = "event_consents"
     __table_args__ = (UniqueConstraint("sender_id", "topic", "country", name="uq_event_consent"),
                       Index("ix_event_consents_audience", "topic", "country", "opted_in"))
 
 
-class ConsentLog(Base):
+class ConsentLog(_ConsentFields, Base):
     """Every change of a consent, appended and never updated: the record of consent outlives later changes.
     A global STOP / START is logged with topic and country "*"."""
 
     __tablename__ = "event_consent_log"
-    id = Column(Integer, primary_key=True)
-    sender_id = Column(String(64), nullable=False)
-    topic = Column(String(32), nullable=False)
-    country = Column(String(2), nullable=False)
-    opted_in = Column(Boolean, nullable=False)
-    changed_at = Column(DateTime, nullable=False)
-    method = Column(String(16), nullable=False)
-    wording_version = Column(String(16), nullable=False)
-    language = Column(String(5), nullable=False)
     __table_args__ = (Index("ix_event_consent_log_sender", "sender_id", "id"),)
 
 

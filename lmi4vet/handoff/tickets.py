@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lmi4vet import SUPPORTED_LANGUAGES
-from lmi4vet.db.models import ChannelUser, InboxMessage
+from lmi4vet.db.models import ChannelUser
 from lmi4vet.handoff.models import Ticket, TicketMessage
 from lmi4vet.handoff.safeguarding import Risk, detect
 from lmi4vet.i18n import t
-from lmi4vet.inbox import AGENT, ANSWERED, RESUME, WHATSAPP_WINDOW, enqueue
+from lmi4vet.inbox import AGENT, ANSWERED, RESUME, WHATSAPP_WINDOW, enqueue, mark
 from lmi4vet.text import fold
 
 TOPICS = ("general", "figures", "jobs_skills", "training", "safeguarding")
@@ -119,17 +119,14 @@ def relay_from_user(session: Session, sender_id: str, inbox_id: int, text: str,
         return None
     relayed = Relayed(ticket.id, ticket.language)
     ended = is_end_request(text)
-    session.execute(update(InboxMessage).where(InboxMessage.id == inbox_id)
-                    .values(status=ANSWERED, outcome="ended" if ended else "relayed"))
+    mark(session, inbox_id, ANSWERED, "ended" if ended else "relayed")
     if not text.startswith("/"):  # button payloads are ours, not the person's words
         session.add(TicketMessage(ticket_id=ticket.id, sender_id=sender_id, direction="user", text=text,
                                   inbox_id=inbox_id, created_at=now))
     ticket.updated_at = now
     if ended:
-        close(session, ticket.id, "user", "", now=now)
+        resume = _close(session, ticket, "user", "", now)
         relayed.ended = True
-        resume = session.execute(select(InboxMessage.id).where(
-            InboxMessage.channel == ticket.channel, InboxMessage.delivery_id == f"resume-{ticket.id}")).scalar()
         relayed.released = [resume] if resume is not None else []
         return relayed
     relayed.risk = detect(text)
@@ -282,18 +279,23 @@ def close(session: Session, ticket_id: int, by: str, note: str, agent: Agent | N
         raise HandoffError("no such ticket")
     if agent is not None and not agent.may_reply:
         raise HandoffError("reviewers cannot close tickets")
-    if ticket.status == CLOSED:
-        return ticket
+    if ticket.status != CLOSED:
+        _close(session, ticket, by, note, now)
+    return ticket
+
+
+def _close(session: Session, ticket: Ticket, by: str, note: str, now: datetime) -> int | None:
+    """Close an active ticket and queue the resume row; its inbox id (None: the user's address is erased)."""
     ticket.status, ticket.closed_at, ticket.closed_by, ticket.updated_at = CLOSED, now, by[:80], now
     ticket.close_note = note.strip()[:5000] or None
     _event(session, ticket, "closed by the user" if by == "user" else f"closed by {by}", now)
     user = session.get(ChannelUser, ticket.sender_id)
-    if user is not None:
-        ended_by = "user" if by == "user" else "agent"
-        enqueue(session, channel=ticket.channel, key=f"resume-{ticket.id}", sender_id=ticket.sender_id,
-                address=user.address, kind=RESUME, language=ticket.language,
-                text=f'/{RESUME_INTENT}{{"ended_by":"{ended_by}"}}', meta={"ticket": ticket.id}, now=now)
-    return ticket
+    if user is None:
+        return None
+    ended_by = "user" if by == "user" else "agent"
+    return enqueue(session, channel=ticket.channel, key=f"resume-{ticket.id}", sender_id=ticket.sender_id,
+                   address=user.address, kind=RESUME, language=ticket.language,
+                   text=f'/{RESUME_INTENT}{{"ended_by":"{ended_by}"}}', meta={"ticket": ticket.id}, now=now).id
 
 
 def window_open(session: Session, ticket: Ticket, now: datetime | None = None) -> bool | None:
