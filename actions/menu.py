@@ -12,6 +12,8 @@ MAIN_MENU: tuple[tuple[str, str], ...] = (
     ("menu.skills", "/ask_occupation_skills"),
     ("menu.guide", "/ask_guide"),
     ("menu.course", "/start_course"),
+    ("menu.events", "/ask_events"),
+    ("menu.preferences", "/manage_preferences"),
     ("menu.language", "/choose_language"),
     ("menu.human", "/request_human"),
 )

@@ -32,7 +32,8 @@ logger = logging.getLogger(__name__)
 
 # Telegram commands and the intents they stand for.
 COMMANDS = {"start": "/greet", "help": "/help", "menu": "/help", "language": "/choose_language",
-            "forget": "/forget_me", "human": "/request_human", "end": "/handoff_end"}
+            "forget": "/forget_me", "human": "/request_human", "end": "/handoff_end", "events": "/ask_events",
+            "preferences": '/manage_preferences{"via":"command"}'}
 MEDIA_PAYLOAD = "/out_of_scope"  # with metadata {"media": kind}: answered by action_fallback
 TEXT_LIMIT = 4096  # longer messages are cut: no person types more, and NLU time grows with length
 BODY_LIMIT = 256 * 1024  # webhook bodies above this get 413
@@ -171,17 +172,7 @@ class ChannelInput(InputChannel):
             self.worker.wake()
             return response.json({"ok": True})
 
-        @blueprint.route("/calendar/<token>", methods=["GET"])
-        async def calendar(request: Any, token: str) -> Any:
-            """An event's .ics behind an unguessable, expiring link (WhatsApp cannot send calendar files)."""
-            lang = request.args.get("lang", "")
-            found = await asyncio.to_thread(calendar_file, self.store.engine, token, lang)
-            if found is None:
-                return response.text("This calendar link has expired or does not exist.", status=404)
-            body, name = found
-            return response.raw(body, content_type="text/calendar; charset=utf-8",
-                                headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                         "Cache-Control": "no-store"})
+        add_calendar_route(blueprint, self.store.engine)
 
         @blueprint.listener("before_server_stop")
         async def stop(app: Any, loop: Any) -> None:
@@ -205,6 +196,22 @@ async def resume_conversation(app: Any, sender_id: str) -> None:
             tracker.update(ConversationResumed(), agent.domain)
             tracker.update(ActionExecuted(ACTION_LISTEN_NAME), agent.domain)
             await agent.tracker_store.save(tracker)
+
+
+def add_calendar_route(blueprint: Blueprint, engine: Any) -> None:
+    """``GET <channel>/calendar/<token>?lang=de``: an event's .ics behind an unguessable, expiring link (WhatsApp
+    and the local chat cannot receive calendar files); 404 once the link has expired."""
+
+    @blueprint.route("/calendar/<token>", methods=["GET"])
+    async def calendar(request: Any, token: str) -> Any:
+        lang = request.args.get("lang", "")
+        found = await asyncio.to_thread(calendar_file, engine, token, lang)
+        if found is None:
+            return response.text("This calendar link has expired or does not exist.", status=404)
+        body, name = found
+        return response.raw(body, content_type="text/calendar; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                     "Cache-Control": "no-store"})
 
 
 def calendar_file(engine: Any, token: str, lang: str) -> tuple[bytes, str] | None:

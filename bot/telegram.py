@@ -9,6 +9,7 @@ edited messages and other updates are acknowledged and ignored. Every update_id 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hmac
 import html
 import json
@@ -109,13 +110,19 @@ def retry_delay(exc: RetryAfter) -> float:
 
 
 async def call_bot_api(bot: Bot, call: dict[str, Any]) -> str:
-    """Make one recorded ``sendMessage`` call; map Telegram's errors onto the delivery policy's kinds."""
+    """Make one recorded ``sendMessage`` or ``sendDocument`` call; map Telegram's errors onto the delivery
+    policy's kinds."""
     markup = call.get("reply_markup")
     try:
-        sent = await bot.send_message(
-            call["chat_id"], call["text"], parse_mode=call.get("parse_mode"),
-            reply_markup=InlineKeyboardMarkup.de_json(markup, bot) if markup else None,
-            disable_web_page_preview=True)
+        if call.get("method") == "sendDocument":
+            sent = await bot.send_document(
+                call["chat_id"], document=base64.b64decode(call["document"]), filename=call["filename"],
+                caption=call.get("caption") or None, parse_mode=call.get("parse_mode"))
+        else:
+            sent = await bot.send_message(
+                call["chat_id"], call["text"], parse_mode=call.get("parse_mode"),
+                reply_markup=InlineKeyboardMarkup.de_json(markup, bot) if markup else None,
+                disable_web_page_preview=True)
     except RetryAfter as exc:
         raise Transient(str(exc), retry_after=retry_delay(exc)) from exc
     except Forbidden as exc:  # "bot was blocked by the user", "user is deactivated"
@@ -171,6 +178,16 @@ class TelegramOutput(OutputChannel):
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         await self._send(image)
 
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        """A file from an action (``{"document": {"filename", "content_base64", "caption"}}``: a calendar file)
+        as ``sendDocument``; anything else is not ours to send and is logged."""
+        document = json_message.get("document") if isinstance(json_message, dict) else None
+        if not isinstance(document, dict) or not document.get("content_base64") or not document.get("filename"):
+            logger.warning("telegram: custom message without a document, not sent: %s", sorted(json_message or {}))
+            return
+        await self.turn.send(document_call(self.message.address, str(document["filename"]),
+                                           str(document["content_base64"]), str(document.get("caption") or "")))
+
 
 def text_call(chat_id: str, text: str, markup: dict[str, Any] | None = None) -> dict[str, Any]:
     """A ``sendMessage`` call (HTML-escaped text), as the outbox records it."""
@@ -178,6 +195,15 @@ def text_call(chat_id: str, text: str, markup: dict[str, Any] | None = None) -> 
                             "parse_mode": "HTML"}
     if markup:
         call["reply_markup"] = markup
+    return call
+
+
+def document_call(chat_id: str, filename: str, content_base64: str, caption: str = "") -> dict[str, Any]:
+    """A ``sendDocument`` call (the file as base64, so that the outbox can keep it for a retry)."""
+    call: dict[str, Any] = {"method": "sendDocument", "chat_id": chat_id, "filename": filename[:64],
+                            "document": content_base64}
+    if caption:
+        call["caption"], call["parse_mode"] = html.escape(caption[:1024], quote=False), "HTML"
     return call
 
 

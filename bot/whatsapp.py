@@ -34,6 +34,7 @@ from bot.delivery import UNCERTAIN, Blocked, Rejected, Transient, Turn
 from bot.store import ChannelStore
 from bot.text import split_message
 from lmi4vet.events.dispatch import BROADCAST
+from lmi4vet.events.reminders import REMINDER, REMINDER_WHAT
 from lmi4vet.i18n import normalise_language, t
 from lmi4vet.inbox import AGENT, WHATSAPP_WINDOW, Inbound, Stored
 from lmi4vet.text import fold, words
@@ -69,6 +70,8 @@ class WhatsAppSettings:
     list_picker_sid: str = ""  # Content template twilio/list-picker
     reengage_sid: str = ""  # approved template sent outside the 24-hour window
     handoff_template_sid: str = ""  # approved template "your adviser replied, answer to continue"
+    reminder_template_sid: str = ""  # approved template "reminder: {{1}} starts {{2}}"
+    feedback_template_sid: str = ""  # approved template "how was {{1}}? answer 1-5"
     redis_url: str = ""
     status_url: str = ""  # where Twilio posts delivery status callbacks (default: the webhook's .../status)
 
@@ -85,6 +88,8 @@ class WhatsAppSettings:
             list_picker_sid=value("list_picker_sid", "TWILIO_LIST_PICKER_SID"),
             reengage_sid=value("reengage_sid", "TWILIO_REENGAGE_SID"),
             handoff_template_sid=value("handoff_template_sid", "TWILIO_HANDOFF_TEMPLATE_SID"),
+            reminder_template_sid=value("reminder_template_sid", "TWILIO_REMINDER_TEMPLATE_SID"),
+            feedback_template_sid=value("feedback_template_sid", "TWILIO_FEEDBACK_TEMPLATE_SID"),
             redis_url=value("redis_url", "CHANNEL_REDIS_URL"),
             status_url=value("status_url", "TWILIO_STATUS_CALLBACK_URL"),
         )
@@ -178,13 +183,12 @@ class WhatsAppOutput(OutputChannel):
         self.held = True
         if not self._window_told:
             self._window_told = True
-            if self.message.kind == BROADCAST:  # the broadcast's own template, or nobody
-                template = str(self.message.meta.get("template") or "")
-            else:
-                template = (self.settings.handoff_template_sid if self.message.kind == AGENT else "") \
-                    or self.settings.reengage_sid
+            template, variables = self._template()
             if template:
-                await self.turn.send({"to": self.message.address, "content_sid": template})
+                call = {"to": self.message.address, "content_sid": template}
+                if variables:
+                    call["content_variables"] = json.dumps(variables, ensure_ascii=False)
+                await self.turn.send(call)
                 self.template_sent = True
                 logger.info("whatsapp: outside the 24-hour window for %s, sent template %s",
                             self.message.sender_id[:8], template[:12])
@@ -192,6 +196,21 @@ class WhatsAppOutput(OutputChannel):
                 logger.warning("whatsapp: outside the 24-hour window for %s and no template configured: "
                                "message not sent", self.message.sender_id[:8])
         return None
+
+    def _template(self) -> tuple[str, dict[str, str]]:
+        """The approved template that goes outside the window instead of this message, with its variables:
+        a broadcast's own (or none), the reminder or feedback template (the event's title and time), "your
+        adviser replied", else the re-engagement template."""
+        meta = self.message.meta
+        if self.message.kind == BROADCAST:
+            return str(meta.get("template") or ""), {}
+        if self.message.kind == REMINDER:
+            template = (self.settings.reminder_template_sid if meta.get("what") == REMINDER_WHAT
+                        else self.settings.feedback_template_sid)
+            return template, dict(meta.get("variables") or {})
+        template = (self.settings.handoff_template_sid if self.message.kind == AGENT else "") \
+            or self.settings.reengage_sid
+        return template, {}
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         to = await self._to()

@@ -24,7 +24,9 @@ the worker (``wake``) after each; it also looks for new rows every few seconds.
 Broadcasts (:mod:`lmi4vet.events`): the task queue puts one row of kind ``broadcast`` per recipient into the
 inbox; the worker checks right before sending that it is still wanted (not interrupted, no STOP since, not
 blocked), sends it through ``deliver_bulk`` (the channel's rate limits for bulk sends), and records the result
-per recipient. On WhatsApp outside the window the broadcast's template goes instead, or nothing.
+per recipient. On WhatsApp outside the window the broadcast's template goes instead, or nothing. Reminders
+before an event and the feedback question after it (rows of kind ``reminder``, with buttons) go the same way,
+checked by :func:`lmi4vet.events.reminders.still_due`.
 
 On start the worker picks up everything not done, and moves messages spooled during a database outage into
 the inbox.
@@ -44,7 +46,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.delivery import Deliver, Reconcile, Turn
 from lmi4vet.db.engine import session_scope
-from lmi4vet.events import dispatch
+from lmi4vet.events import dispatch, reminders
 from lmi4vet.events.audience import OUTSIDE_WINDOW
 from lmi4vet.handoff import tickets
 from lmi4vet.i18n import normalise_language, t
@@ -245,8 +247,8 @@ class InboxWorker:
         message = await asyncio.to_thread(self.inbox.get, inbox_id)
         if message is None or message.status == DONE:
             return True  # erased, or handled already
-        if message.kind == dispatch.BROADCAST:
-            await self._send_broadcast(message, Turn(self.inbox, message, self.deliver_bulk, reconcile=self.reconcile))
+        if message.kind in (dispatch.BROADCAST, reminders.REMINDER):
+            await self._send_bulk(message, Turn(self.inbox, message, self.deliver_bulk, reconcile=self.reconcile))
             return True
         turn = Turn(self.inbox, message, self.deliver, reconcile=self.reconcile)
         if message.kind == AGENT:
@@ -318,28 +320,33 @@ class InboxWorker:
             self.submit(inbox_id, message.sender_id)
         await self._finish(message, turn, "ended" if relayed.ended else "relayed")
 
-    async def _send_broadcast(self, message: Stored, turn: Turn) -> None:
-        """One recipient's broadcast message, if still wanted; its result goes to the recipient's row."""
-        recipient = message.meta.get("recipient")
-        why = "" if message.status == ANSWERED else await asyncio.to_thread(
-            self._with_session, dispatch.still_wanted, recipient)
+    async def _send_bulk(self, message: Stored, turn: Turn) -> None:
+        """A broadcast message, a reminder or a follow-up, if still wanted (see :func:`_why_not`); a broadcast's
+        result goes to its recipient's row."""
+        why = "" if message.status == ANSWERED else await asyncio.to_thread(self._with_session, _why_not, message)
         if why:
             await asyncio.to_thread(self.inbox.mark, message.id, DONE, "skipped")
-            await asyncio.to_thread(self._with_session, dispatch.record, recipient, "skipped", why, datetime.utcnow())
+            await asyncio.to_thread(self._with_session, _record, message, "skipped", why)
             return
-        await asyncio.to_thread(self.inbox.mark, message.id, ANSWERED, "broadcast")
+        await asyncio.to_thread(self.inbox.mark, message.id, ANSWERED, message.kind)
         output = await self._send_text(message, turn)
         held, by_template = bool(getattr(output, "held", False)), bool(getattr(output, "template_sent", False))
         final = await self._finish(message, turn, "sent" if (by_template or not held) else "skipped")
         reason = "template" if by_template and final == "sent" else \
             (OUTSIDE_WINDOW if final == "skipped" else "")
-        await asyncio.to_thread(self._with_session, dispatch.record, recipient, final, reason, datetime.utcnow())
+        await asyncio.to_thread(self._with_session, _record, message, final, reason)
 
     async def _send_text(self, message: Stored, turn: Turn) -> OutputChannel:
-        """A queued text (an adviser's reply, a broadcast) through the channel's output, split and escaped like
-        any reply; the output's ``held`` / ``template_sent`` tell what WhatsApp's window made of it."""
+        """A queued text (an adviser's reply, a broadcast, a reminder with its buttons) through the channel's
+        output, split and escaped like any reply; the output's ``held`` / ``template_sent`` tell what WhatsApp's
+        window made of it."""
         output = self.make_output(message, turn)
-        await output.send_text_message(message.sender_id, message.text, language=message.language_hint)
+        buttons = message.meta.get("buttons") or []
+        if buttons:
+            await output.send_text_with_buttons(message.sender_id, message.text, buttons,
+                                                language=message.language_hint)
+        else:
+            await output.send_text_message(message.sender_id, message.text, language=message.language_hint)
         return output
 
     async def _send_adviser_reply(self, message: Stored, turn: Turn) -> None:
@@ -430,3 +437,17 @@ class InboxWorker:
         final = "stopped" if turn.stopped else "failed" if (turn.failed or remaining) else outcome
         await asyncio.to_thread(self.inbox.mark, message.id, DONE, final)
         return final
+
+
+def _why_not(session: Any, message: Stored) -> str:
+    """Why a queued broadcast message or reminder should not go out now ("" = it should)."""
+    if message.kind == dispatch.BROADCAST:
+        return dispatch.still_wanted(session, message.meta.get("recipient"))
+    return reminders.still_due(session, message.meta.get("registration"), message.meta.get("what", ""),
+                               datetime.utcnow())
+
+
+def _record(session: Any, message: Stored, outcome: str, reason: str) -> None:
+    """A broadcast message's result on its recipient's row (a reminder's stays in the inbox's outcome)."""
+    if message.kind == dispatch.BROADCAST:
+        dispatch.record(session, message.meta.get("recipient"), outcome, reason, datetime.utcnow())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from lmi4vet import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 
@@ -65,6 +66,11 @@ class Settings:
     #: the task queue (huey): "" = a SQLite file in the var dir (embedded), redis://host:6379/1 in production,
     #: "memory" = run each task at once in the calling process (tests)
     task_queue_url: str = ""
+    #: where people reach this server from outside (https://bot.example.org): calendar links in the chat; ""
+    #: = the origin of TWILIO_WEBHOOK_URL, else the Rasa server's own address (the local chat)
+    public_url: str = ""
+    #: the time zone in which "this week" and "next month" are read when someone looks for events (IANA name)
+    events_timezone: str = "Europe/Brussels"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -92,6 +98,9 @@ class Settings:
             handoff_timezone=os.environ.get("HANDOFF_TIMEZONE", "").strip() or "Europe/Brussels",
             handoff_reply_minutes=_int("HANDOFF_REPLY_MINUTES", 30),
             task_queue_url=os.environ.get("TASK_QUEUE_URL", "").strip(),
+            public_url=(os.environ.get("PUBLIC_URL", "").strip() or _origin(os.environ.get("TWILIO_WEBHOOK_URL", "")))
+            .rstrip("/"),
+            events_timezone=os.environ.get("EVENTS_TIMEZONE", "").strip() or "Europe/Brussels",
         )
 
     @property
@@ -104,8 +113,19 @@ class Settings:
         return f"http://{self.host}:{self.rasa_port}"
 
     @property
+    def public_base(self) -> str:
+        """The address links to this server start with: ``public_url``, else the Rasa server's."""
+        return self.public_url or self.rasa_url
+
+    @property
     def action_url(self) -> str:
         return f"http://{self.host}:{self.action_port}/webhook"
+
+
+def _origin(url: str) -> str:
+    """``https://host:port`` of a URL ("" for anything else)."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def action_threads() -> int:

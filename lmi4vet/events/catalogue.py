@@ -354,7 +354,8 @@ def _locked(session: Session, event_id: int) -> Event | None:
                            .execution_options(populate_existing=True)).scalar_one_or_none()
 
 
-def register(session: Session, event_id: int, sender_id: str, now: datetime) -> Registered:
+def register(session: Session, event_id: int, sender_id: str, now: datetime,
+             language: str | None = None) -> Registered:
     """Register a user for a published event that has not started, within its capacity (safe when several
     people take the last seat at once: see :func:`_locked`). A user already registered gets ``already``
     (nothing changes); one who had cancelled is registered again on the same row."""
@@ -379,6 +380,8 @@ def register(session: Session, event_id: int, sender_id: str, now: datetime) -> 
         session.add(existing)
     existing.status, existing.registered_at, existing.cancelled_at = REGISTERED, now, None
     existing.reminder_sent_at = existing.followup_sent_at = None
+    if language is not None:
+        existing.language = check_language(language)
     session.flush()
     return Registered(OK, existing, None if left is None else left - 1)
 

@@ -88,6 +88,7 @@ class Registration(Base):
     followup_sent_at = Column(DateTime, nullable=True)
     feedback = Column(Integer, nullable=True)  # 1-5
     feedback_at = Column(DateTime, nullable=True)
+    language = Column(String(5), nullable=True)  # the chat's language when registering (reminders use it)
     event = relationship("Event", lazy="joined")
     __table_args__ = (UniqueConstraint("event_id", "sender_id", name="uq_event_registration"),
                       CheckConstraint("feedback IS NULL OR (feedback >= 1 AND feedback <= 5)",

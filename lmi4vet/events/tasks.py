@@ -1,6 +1,7 @@
 """The task queue (huey) that sends broadcasts, off any web request: ``send_broadcast`` plans the recipients
 and queues their messages into the durable inbox in batches, waking the channel workers; ``tick`` runs every
-minute and starts what is due (scheduled broadcasts, and any left sending by a crash) and closes those sent.
+minute, queues the reminders and follow-ups that are due (:mod:`lmi4vet.events.reminders`), starts the
+broadcasts that are due (scheduled ones, and any left sending by a crash) and closes those sent.
 
 Storage: ``TASK_QUEUE_URL`` (see :mod:`lmi4vet.settings`): a SQLite file by default (the console and the chat
 server are separate processes on one machine), Redis in production. The consumer runs with
@@ -15,7 +16,7 @@ from datetime import datetime
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from lmi4vet.db.engine import database_url, session_scope, shared_engine
-from lmi4vet.events import dispatch
+from lmi4vet.events import dispatch, reminders
 from lmi4vet.inbox import wake
 from lmi4vet.settings import Settings
 
@@ -64,9 +65,22 @@ def send_broadcast(broadcast_id: int) -> dict[str, int]:
     return queued
 
 
+def queue_reminders() -> dict[str, int]:
+    """Queue the reminders and follow-ups that are due and wake the channels that got some."""
+    with session_scope(_engine()) as session:
+        queued = reminders.queue_due(session, datetime.utcnow())
+    settings = Settings.from_env()
+    for channel in queued:
+        wake(settings.rasa_url, channel)
+    if queued:
+        logger.info("reminders and follow-ups queued: %s", queued)
+    return queued
+
+
 @huey.periodic_task(crontab(minute="*"))
 def tick() -> None:
-    """Every minute: start what is due, finish what is sent."""
+    """Every minute: queue due reminders and follow-ups, start the broadcasts that are due, finish those sent."""
+    queue_reminders()
     now = datetime.utcnow()
     with session_scope(_engine()) as session:
         due = dispatch.due(session, now)

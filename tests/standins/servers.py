@@ -104,6 +104,10 @@ async def _params(request: web.Request) -> dict[str, Any]:
     form = await request.post()
     params: dict[str, Any] = {}
     for key, value in form.items():
+        if isinstance(value, web.FileField):  # an upload (sendDocument): its name and bytes
+            params[key] = {"filename": value.filename, "content": value.file.read(),
+                           "content_type": value.content_type}
+            continue
         if isinstance(value, str) and value[:1] in "[{":
             try:
                 params[key] = json.loads(value)
@@ -164,6 +168,20 @@ class TelegramStandIn(StandIn):
                 "chat": {"id": int(params["chat_id"]), "type": "private"},
                 "from": {"id": 7000000001, "is_bot": True, "first_name": "LMI4VET"},
                 "text": params.get("text", "")}})
+        if method == "sendDocument":
+            document = params.get("document")
+            if not isinstance(document, dict):
+                return web.json_response({"ok": False, "error_code": 400,
+                                          "description": "Bad Request: there is no document in the request"},
+                                         status=400)
+            self._message_id += 1
+            return web.json_response({"ok": True, "result": {
+                "message_id": self._message_id, "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "from": {"id": 7000000001, "is_bot": True, "first_name": "LMI4VET"},
+                "document": {"file_id": f"doc-{self._message_id}", "file_unique_id": f"u{self._message_id}",
+                             "file_name": document["filename"], "file_size": len(document["content"])},
+                "caption": params.get("caption", "")}})
         if method == "getUpdates":
             updates, self.pending_updates = self.pending_updates, []
             if not updates:
