@@ -11,15 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from admin.security import admin_required, staff_required
 from lmi4vet import SUPPORTED_LANGUAGES
 from lmi4vet.db.engine import session_scope
-from lmi4vet.events import audience, catalogue, dispatch
+from lmi4vet.events import audience, catalogue, dispatch, reminders
 from lmi4vet.events.models import Broadcast, BroadcastRecipient, Event, Registration
+from lmi4vet.inbox import wake as wake_worker
 from lmi4vet.settings import Settings
 
 events = Blueprint("events", __name__)
@@ -173,7 +174,11 @@ def _event_view(s: Session, found: Event) -> tuple[dict[str, Any], list[dict[str
     rows = s.execute(select(Registration).where(Registration.event_id == found.id)
                      .order_by(Registration.registered_at, Registration.id)).scalars()
     registrations = [{"sender_id": r.sender_id, "status": r.status, "registered": _when(r.registered_at),
-                      "feedback": "" if r.feedback is None else r.feedback} for r in rows]
+                      "language": r.language or "", "reminded": _when(r.reminder_sent_at) if r.reminder_sent_at
+                      else "", "feedback": "" if r.feedback is None else r.feedback} for r in rows]
+    scores = [r["feedback"] for r in registrations if r["feedback"] != ""]
+    view["feedback"] = ({"count": len(scores), "mean": f"{sum(scores) / len(scores):.1f}",
+                         "by_score": {score: scores.count(score) for score in range(1, 6)}} if scores else None)
     return view, registrations
 
 
@@ -236,12 +241,16 @@ def publish_event(event_id: int) -> Any:
 def cancel_event(event_id: int) -> Any:
     try:
         with session_scope(_db()) as s:
-            affected = len(catalogue.cancel_event(s, _event(s, event_id).id, now=datetime.utcnow()))
+            registrations = catalogue.cancel_event(s, _event(s, event_id).id, now=datetime.utcnow())
+            affected = len(registrations)
+            told = reminders.queue_cancellations(s, registrations, datetime.utcnow())
     except ValueError as exc:
         flash(f"Not done: {exc}.")
     else:
-        flash(f"Cancelled. It affects {affected} registration{'' if affected == 1 else 's'}; their calendar files "
-              "now say cancelled.")
+        for channel in told:
+            wake_worker(current_app.config["ASSISTANT_URL"], channel)
+        flash(f"Cancelled. It affects {affected} registration{'' if affected == 1 else 's'}: "
+              f"{sum(told.values())} of them are being told in the chat, and their calendar files now say cancelled.")
     return redirect(url_for("events.event", event_id=event_id))
 
 

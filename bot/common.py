@@ -33,7 +33,8 @@ logger = logging.getLogger(__name__)
 # Telegram commands and the intents they stand for.
 COMMANDS = {"start": "/greet", "help": "/help", "menu": "/help", "language": "/choose_language",
             "forget": "/forget_me", "human": "/request_human", "end": "/handoff_end", "events": "/ask_events",
-            "preferences": '/manage_preferences{"via":"command"}'}
+            "preferences": '/manage_preferences{"via":"command"}',
+            "stop": '/manage_preferences{"opt":"stop","via":"command"}'}
 MEDIA_PAYLOAD = "/out_of_scope"  # with metadata {"media": kind}: answered by action_fallback
 TEXT_LIMIT = 4096  # longer messages are cut: no person types more, and NLU time grows with length
 BODY_LIMIT = 256 * 1024  # webhook bodies above this get 413

@@ -34,7 +34,7 @@ from bot.delivery import UNCERTAIN, Blocked, Rejected, Transient, Turn
 from bot.store import ChannelStore
 from bot.text import split_message
 from lmi4vet.events.dispatch import BROADCAST
-from lmi4vet.events.reminders import REMINDER, REMINDER_WHAT
+from lmi4vet.events.reminders import FOLLOWUP_WHAT, REMINDER, REMINDER_WHAT
 from lmi4vet.i18n import normalise_language, t
 from lmi4vet.inbox import AGENT, WHATSAPP_WINDOW, Inbound, Stored
 from lmi4vet.text import fold, words
@@ -200,14 +200,16 @@ class WhatsAppOutput(OutputChannel):
     def _template(self) -> tuple[str, dict[str, str]]:
         """The approved template that goes outside the window instead of this message, with its variables:
         a broadcast's own (or none), the reminder or feedback template (the event's title and time), "your
-        adviser replied", else the re-engagement template."""
+        adviser replied", else (a cancelled event too) the re-engagement template."""
         meta = self.message.meta
         if self.message.kind == BROADCAST:
             return str(meta.get("template") or ""), {}
-        if self.message.kind == REMINDER:
-            template = (self.settings.reminder_template_sid if meta.get("what") == REMINDER_WHAT
-                        else self.settings.feedback_template_sid)
-            return template, dict(meta.get("variables") or {})
+        if self.message.kind == REMINDER:  # a cancellation has no template of its own: the re-engagement one
+            template = {REMINDER_WHAT: self.settings.reminder_template_sid,
+                        FOLLOWUP_WHAT: self.settings.feedback_template_sid}.get(meta.get("what"))
+            if template is not None:
+                return template, dict(meta.get("variables") or {})
+            return self.settings.reengage_sid, {}
         template = (self.settings.handoff_template_sid if self.message.kind == AGENT else "") \
             or self.settings.reengage_sid
         return template, {}

@@ -235,7 +235,10 @@ class Inbox:
 
     def record_delivery(self, provider_id: str, status: str) -> bool:
         """A provider's delivery report (Twilio status callback) for a reply; a report never moves a reply
-        back (callbacks can arrive out of order). Returns whether a reply with that id exists."""
+        back (callbacks can arrive out of order). A broadcast's recipient follows its message (delivered, or
+        failed). Returns whether a reply with that id exists."""
+        from lmi4vet.events.dispatch import delivery_report
+
         status = status.lower()
         with session_scope(self.engine) as session:
             row = session.execute(select(OutboxMessage).where(OutboxMessage.provider_id == provider_id[:64])
@@ -244,6 +247,7 @@ class Inbox:
                 return False
             if DELIVERY_RANK.get(status, -1) >= DELIVERY_RANK.get(row.delivery or "", -1):
                 row.delivery, row.delivery_at = status[:16], datetime.utcnow()
+                delivery_report(session, row.inbox_id, status, datetime.utcnow())
             return True
 
     # -- contacts --------------------------------------------------------------------------------------------

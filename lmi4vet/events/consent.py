@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lmi4vet import SUPPORTED_LANGUAGES
+from lmi4vet.db.models import ChannelUser
 from lmi4vet.events.catalogue import check_language, check_topic, country_code, utc
 from lmi4vet.events.models import Consent, ConsentLog, Subscriber
 from lmi4vet.settings import PROJECT_ROOT
@@ -129,6 +130,17 @@ def keyword(text: str, prefer: str | None = None) -> tuple[str, str] | None:
 def is_unsubscribed(session: Session, sender_id: str) -> bool:
     subscriber = session.get(Subscriber, sender_id)
     return subscriber is not None and subscriber.unsubscribed_at is not None
+
+
+def unreachable(session: Session, sender_id: str) -> str:
+    """Why nothing may be sent to a user now ("" = it may): STOP since, or the contact blocked the bot (or was
+    erased)."""
+    if is_unsubscribed(session, sender_id):
+        return "unsubscribed since"
+    user = session.get(ChannelUser, sender_id)
+    if user is None or user.stopped_at is not None:
+        return "the contact is stopped"
+    return ""
 
 
 def _set_subscriber(session: Session, sender_id: str, stopped: bool, method: str, language: str,

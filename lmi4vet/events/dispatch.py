@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from lmi4vet.db.models import ChannelUser
 from lmi4vet.events.audience import (
+    DELIVERED,
     DONE,
     DRAFT,
     FAILED,
@@ -117,7 +118,7 @@ def queue_batch(session: Session, broadcast_id: int, now: datetime, batch: int =
 def still_wanted(session: Session, recipient_id: int) -> str:
     """Checked right before a broadcast message goes out: "" if it should, else why not (interrupted, STOP
     since planning, blocked)."""
-    from lmi4vet.events.consent import is_unsubscribed
+    from lmi4vet.events.consent import unreachable
 
     recipient = session.get(BroadcastRecipient, recipient_id)
     if recipient is None:
@@ -125,12 +126,7 @@ def still_wanted(session: Session, recipient_id: int) -> str:
     broadcast = session.get(Broadcast, recipient.broadcast_id)
     if broadcast is None or broadcast.status == INTERRUPTED:
         return "interrupted"
-    if is_unsubscribed(session, recipient.sender_id):
-        return "unsubscribed since"
-    user = session.get(ChannelUser, recipient.sender_id)
-    if user is None or user.stopped_at is not None:
-        return "the contact is stopped"
-    return ""
+    return unreachable(session, recipient.sender_id)
 
 
 def record(session: Session, recipient_id: int, outcome: str, reason: str, now: datetime) -> None:
@@ -139,6 +135,20 @@ def record(session: Session, recipient_id: int, outcome: str, reason: str, now: 
     why = reason or (outcome if status == SKIPPED else "")
     session.execute(update(BroadcastRecipient).where(BroadcastRecipient.id == recipient_id).values(
         status=status, reason=why[:120] or None, updated_at=utc(now)))
+
+
+def delivery_report(session: Session, inbox_id: int, status: str, now: datetime) -> None:
+    """A provider's delivery report for a message: the broadcast recipient it carried becomes delivered (read
+    counts as delivered), or failed when the provider could not deliver it."""
+    if status in ("delivered", "read"):
+        values, allowed = {"status": DELIVERED}, (SENT,)
+    elif status in ("failed", "undelivered"):
+        values, allowed = {"status": FAILED, "reason": f"{status} (provider's report)"}, (SENT, DELIVERED)
+    else:
+        return
+    session.execute(update(BroadcastRecipient).where(BroadcastRecipient.inbox_id == inbox_id,
+                                                     BroadcastRecipient.status.in_(allowed))
+                    .values(updated_at=utc(now), **values))
 
 
 def finish_if_sent(session: Session, broadcast_id: int, now: datetime) -> bool:

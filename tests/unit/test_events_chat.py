@@ -307,6 +307,17 @@ def test_opting_in_by_button_records_time_method_language_and_wording_then_stop_
         ("green", True), ("*", False), ("*", True)]
 
 
+def test_the_stop_command_unsubscribes_and_is_recorded_as_a_command(kb_url, kb_session):
+    from bot.common import COMMANDS
+
+    sender = uuid.uuid4().hex
+    assert COMMANDS["stop"] == '/manage_preferences{"opt":"stop","via":"command"}'
+    messages, _ = prefs(COMMANDS["stop"], "fr", sender, opt="stop", via="command")
+    assert messages[0]["text"] == t("fr", "updates.stopped")
+    [log] = con.history(kb_session, sender)
+    assert (log.topic, log.opted_in, log.method, log.language) == ("*", False, "command", "fr")
+
+
 def test_a_typed_topic_and_country_comes_first_as_a_yes_button(kb_url):
     sender = uuid.uuid4().hex
     messages, _ = prefs("ich möchte Neuigkeiten über Inklusion in Spanien", "de", sender)
@@ -464,3 +475,15 @@ def test_a_calendar_document_reaches_the_bot_api_as_a_file_upload(tmp_path) -> N
     assert sent.params["document"]["content"] == body
     assert sent.params["caption"] == "\"Green\" &amp; more"
 
+
+
+def test_a_cancellation_notice_goes_only_while_the_event_is_cancelled(events, db):
+    with session_scope(db) as session:
+        sender = _user(session)
+        registration = cat.register(session, events["europe"], sender, datetime.utcnow()).registration
+        now = datetime.utcnow()
+        assert reminders.still_due(session, registration.id, "cancelled", now) == "the event is not cancelled"
+        [affected] = cat.cancel_event(session, events["europe"], now=now)
+        assert reminders.queue_cancellations(session, [affected], now) == {"telegram": 1}
+        assert reminders.still_due(session, registration.id, "cancelled", now) == ""
+        assert reminders.still_due(session, registration.id, "reminder", now) == "the event is cancelled"

@@ -17,6 +17,8 @@ from lmi4vet.db.models import ChannelUser, InboxMessage
 from lmi4vet.events import audience, catalogue
 from lmi4vet.events.consent import WORDING_VERSION, set_consent
 from lmi4vet.events.models import Broadcast, BroadcastRecipient, Event
+from lmi4vet.events.wording import when
+from lmi4vet.i18n import t
 from tests.unit.test_admin import PASSWORD, login, make_console, token
 
 EVENT_FORM = {"language": "es", "title_es": "Taller de competencias verdes", "description_es": "Para centros de FP.",
@@ -123,6 +125,25 @@ def test_editing_an_event_changes_only_what_changed(console) -> None:
     assert 'value="0"' in response.get_data(as_text=True)
 
 
+def test_the_event_page_sums_up_the_feedback_and_shows_each_registrations_language(console) -> None:
+    app, engine, _ = console
+    ada = client_for(app, "ada")
+    event_id = new_event(ada)
+    post(ada, f"/events/{event_id}/publish")
+    assert "No feedback yet: it is asked for after the event." in ada.get(f"/events/{event_id}").get_data(
+        as_text=True)
+    with session_scope(engine) as session:
+        for n, (lang, score) in enumerate((("ro", 5), ("de", 4), ("es", 4), ("fr", None))):
+            catalogue.register(session, event_id, f"person-{n}", datetime.utcnow(), language=lang)
+            if score:
+                catalogue.record_feedback(session, (event_id, f"person-{n}"), score, datetime.utcnow())
+    page = ada.get(f"/events/{event_id}").get_data(as_text=True)
+    summary = re.search(r'<p id="feedback">(.*?)</p>', page, re.S).group(1)
+    assert " ".join(re.sub(r"<[^>]+>", "", summary).split()) == \
+        "Feedback: 4.3 on average from 3 answers (1: 0, 2: 0, 3: 0, 4: 2, 5: 1)."
+    assert "<td>person-0</td>" not in page and "<td>ro</td>" in page and "<td>fr</td>" in page
+
+
 def test_publish_and_cancel(console) -> None:
     app, engine, _ = console
     ada = client_for(app, "ada")
@@ -130,13 +151,27 @@ def test_publish_and_cancel(console) -> None:
     post(ada, f"/events/{event_id}/publish")
     with session_scope(engine) as session:
         assert session.get(Event, event_id).status == "published"
-        for n in range(3):
-            catalogue.register(session, event_id, f"person-{n}", datetime.utcnow())
+        for n, channel in enumerate(("telegram", "whatsapp", None)):  # the third: the local chat
+            if channel:
+                session.add(ChannelUser(sender_id=f"person-{n}", channel=channel, address=f"addr-{n}",
+                                        last_inbound_at=datetime.utcnow()))
+            catalogue.register(session, event_id, f"person-{n}", datetime.utcnow(), language=("ro", "de", "es")[n])
     page = ada.get(f"/events/{event_id}").get_data(as_text=True)
     assert "affects 3 registrations" in page and "3 / 20" in page and "person-2" in page
     response = post(ada, f"/events/{event_id}/cancel")
     page = ada.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Cancelled. It affects 3 registrations" in page
+    assert ("Cancelled. It affects 3 registrations: 2 of them are being told in the chat, and their calendar "
+            "files now say cancelled.") in page
+    with session_scope(engine) as session:
+        event = session.get(Event, event_id)
+        told = session.execute(select(InboxMessage.sender_id, InboxMessage.channel, InboxMessage.kind,
+                                      InboxMessage.text).order_by(InboxMessage.id)).all()
+        expected = [
+            ("person-0", "telegram", "reminder", t("ro", "events.cancelled_notice",
+                                                   title="Taller de competencias verdes", when=when(event, "ro"))),
+            ("person-1", "whatsapp", "reminder", t("de", "events.cancelled_notice",
+                                                   title="Workshop grüne Kompetenzen", when=when(event, "de")))]
+    assert [tuple(row) for row in told] == expected
     assert 'id="save"' not in page and 'id="publish"' not in page  # a cancelled event is read only
     post(ada, f"/events/{event_id}/publish")
     assert "Not done: a cancelled event cannot be published again." in ada.get(f"/events/{event_id}").get_data(
