@@ -106,13 +106,16 @@ def list_events(reply: Reply, tracker: Tracker, session: Session) -> list[EventT
     found = catalogue.upcoming(session, now=_now(), country=query.country, topic=query.topic, start=query.start,
                                end=query.end, limit=LIST_LIMIT + 1, deployment=settings.deployment)
     filters = _filters(query, reply.language)
+    events: list[EventType] = [SlotSet("last_topic", TOPIC)]
+    if query.country and query.country != EUROPE:  # the conversation's country (figures, update preferences)
+        events.append(SlotSet("country", catalogue.eurostat_code(query.country)))
     if not found:
         if query.filtered:
             reply.say("events.none_filtered", buttons=[(reply.text("events.all_button"), payload("list")),
                                                        *_more_buttons(reply)], filters=filters)
         else:
             reply.say("events.none", buttons=_more_buttons(reply))
-        return [SlotSet("last_topic", TOPIC)]
+        return events
     shown = found[:LIST_LIMIT]
     heading = reply.text("events.list_filtered", filters=filters) if query.filtered else reply.text("events.list")
     lines = [heading, "\n".join(_line(number, event, reply.language) for number, event in enumerate(shown, 1))]
@@ -121,7 +124,7 @@ def list_events(reply: Reply, tracker: Tracker, session: Session) -> list[EventT
     lines.append(reply.text("events.pick"))
     buttons = [(_button_title(event, reply.language), payload("details", event.id)) for event in shown]
     reply.send("\n\n".join(lines), [*buttons, *_more_buttons(reply)])
-    return [SlotSet("last_topic", TOPIC)]
+    return events
 
 
 def _seats(session: Session, event: Event, lang: str) -> str:

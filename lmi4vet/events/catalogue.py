@@ -70,6 +70,11 @@ def country_code(code: str) -> str:
     return value
 
 
+def eurostat_code(code: str) -> str:
+    """A stored country code as ``lmi4vet.countries`` (Eurostat) writes it: GR -> EL, GB -> UK."""
+    return {iso: eurostat for eurostat, iso in _EUROSTAT_TO_ISO.items()}.get(code, code)
+
+
 def check_topic(topic: str) -> str:
     if topic not in TOPICS:
         raise ValueError(f"unknown topic {topic!r}: one of {', '.join(TOPICS)}")

@@ -133,7 +133,9 @@ def ask(text: str, lang: str, sender: str = "", channel: str = "telegram", **ent
 
 
 def test_events_in_spain_asked_in_german_list_spains_and_europe_wide_events_soonest_first(events, kb_session):
-    messages, _ = ask("Veranstaltungen in Spanien", "de")
+    messages, events_ = ask("Veranstaltungen in Spanien", "de")
+    assert {"event": "slot", "name": "country", "value": "ES"} in [
+        {key: e.get(key) for key in ("event", "name", "value")} for e in events_]  # for figures and preferences
     spain, europe = _event(kb_session, events["spain"]), _event(kb_session, events["europe"])
     assert [m["text"] for m in messages] == ["\n\n".join([
         t("de", "events.list_filtered", filters="Spanien"),
