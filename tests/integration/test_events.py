@@ -202,34 +202,35 @@ def test_an_event_found_in_german_registered_put_in_a_calendar_then_updates_in_t
     assert str(vevent["DTSTART"].params["TZID"]) == "Europe/Berlin"
     assert vevent["DTSTART"].dt.replace(tzinfo=None) == start and str(vevent["LOCATION"]) == "IHK Köln"
 
-    # 3. opt in to digital updates: German on Telegram (/preferences), Spanish and Romanian on WhatsApp
+    # 3. opt in to updates on inclusion (no other test of this module uses it): German on Telegram
+    # (/preferences), Spanish and Romanian on WhatsApp
     post(assistant, update(de_user, "de", text="/preferences",
                            entities=[{"type": "bot_command", "offset": 0, "length": 12}]))
     prefs = telegram_api.wait_for("sendMessage", 3, chat_id=de_user)[2]
     assert prefs.params["text"].startswith(t("de", "prefs.none"))
     assert prefs.params["text"].endswith(t("de", "prefs.choose", country="Deutschland"))  # the country asked about
-    [digital_de] = [row[0]["callback_data"] for row in prefs.params["reply_markup"]["inline_keyboard"]
-                    if row[0]["text"] == t("de", "events.topics.digital")]  # (a short key: the payload is 64 bytes)
-    post(assistant, callback(de_user, digital_de, "de"))
+    [inclusion_de] = [row[0]["callback_data"] for row in prefs.params["reply_markup"]["inline_keyboard"]
+                    if row[0]["text"] == t("de", "events.topics.inclusion")]  # (a short key: the payload is 64 bytes)
+    post(assistant, callback(de_user, inclusion_de, "de"))
     assert texts(telegram_api, de_user, 4)[3].startswith(
-        t("de", "prefs.opted_in", topic=t("de", "events.topics.digital"), country="Deutschland"))
+        t("de", "prefs.opted_in", topic=t("de", "events.topics.inclusion"), country="Deutschland"))
     people = {}
     for lang, prefix, word in (("es", "+34", "preferencias"), ("ro", "+40", "preferinte")):
         user = number(prefix)
         whatsapp_post(assistant, fields(user, word))
         menu = bodies(twilio_api, user, 1)[0]
-        digital = t(lang, "events.topics.digital")
-        line = next(line for line in menu.splitlines() if line.endswith(f". {digital}"))
+        topic = t(lang, "events.topics.inclusion")
+        line = next(line for line in menu.splitlines() if line.endswith(f". {topic}"))
         whatsapp_post(assistant, fields(user, line.split(".")[0]))
         assert bodies(twilio_api, user, 2)[1].startswith(
-            t(lang, "prefs.opted_in", topic=digital, country=t(lang, "events.europe")))
+            t(lang, "prefs.opted_in", topic=topic, country=t(lang, "events.europe")))
         people[lang] = user
     with session_scope(db) as session:
         logged = [(log.topic, log.country, log.method, log.language)
                   for address in (str(de_user), people["es"], people["ro"])
                   for log in consent.history(session, sender_of(db, address))]
-    assert logged == [("digital", "DE", "button", "de"), ("digital", "EU", "button", "es"),
-                      ("digital", "EU", "button", "ro")]
+    assert logged == [("inclusion", "DE", "button", "de"), ("inclusion", "EU", "button", "es"),
+                      ("inclusion", "EU", "button", "ro")]
     with session_scope(db) as session:  # the Spanish number last wrote 30 hours ago: outside WhatsApp's window
         session.query(ChannelUser).filter(ChannelUser.address == people["es"]).update(
             {"last_inbound_at": datetime.utcnow() - timedelta(hours=30)})
@@ -237,12 +238,12 @@ def test_an_event_found_in_german_registered_put_in_a_calendar_then_updates_in_t
     # 4. a broadcast in three languages from the console, sent by the assistant's task queue
     queue = tasks.make_huey(replace(Settings.from_env(), var_dir=assistant.var_dir, task_queue_url=""))
     monkeypatch.setattr(tasks, "send_broadcast", queue.task(name=tasks.send_broadcast.name)(tasks.send_broadcast.func))
-    texts_by_lang = {"de": "Neu: Online-Seminar zu digitalen Kompetenzen am Donnerstag.",
-                     "es": "Novedad: seminario en línea sobre competencias digitales el jueves.",
-                     "ro": "Noutate: seminar online despre competențe digitale joi."}
+    texts_by_lang = {"de": "Neu: Online-Seminar zur Inklusion in der Ausbildung am Donnerstag.",
+                     "es": "Novedad: seminario en línea sobre inclusión en la FP el jueves.",
+                     "ro": "Noutate: seminar online despre incluziune în formarea profesională, joi."}
 
     def broadcast(number_: int) -> int:
-        form = {"topic": "digital", "country": "", "fallback": "de", "template_sid": TEMPLATE,
+        form = {"topic": "inclusion", "country": "", "fallback": "de", "template_sid": TEMPLATE,
                 **{f"lang_{lang}": "1" for lang in texts_by_lang},
                 **{f"text_{lang}": f"{text} ({number_})" for lang, text in texts_by_lang.items()}}
         broadcast_id = int(_form(console, "/broadcasts/new", form, "/broadcasts/new").rsplit("/", 1)[1])
