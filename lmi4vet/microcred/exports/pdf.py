@@ -1,0 +1,254 @@
+"""A micro-credential specification as a one-to-two-page A4 PDF sheet, in the draft's language, with fpdf2.
+
+Layout: the document's name and the title; the issuer (awarding body, country and region, web site); a
+two-column table (element | value) of the Annex I mandatory elements; the learning outcomes as a numbered list
+with their ESCO skills (label and URI); a table of the optional elements; a completeness box (the note the
+caller gives, or space to write); on every page a footer with the "specification, not a credential: unsigned"
+note, the date and the page number.
+
+Every text that is not the user's own (element names, headings, choice names, the footer) comes from
+``labels``, in the draft's language (the caller builds it from the locales); a key it lacks falls back to the
+English default in :data:`lmi4vet.microcred.exports.vocab.DEFAULT_LABELS_EN`, which lists the keys. Values are
+``str.format`` templates where they take one (``hours``: ``{hours}``; ``ects``: ``{ects}``; ``eqf_value``:
+``{level}``; ``page``: ``{page}``, ``{pages}``; ``outcomes_below``: ``{count}``).
+
+Fonts: DejaVu Sans (regular, bold, oblique) from the copy matplotlib bundles, embedded as subsets, so Romanian
+ș ț ă î â, German ß ä ö ü, Spanish and French accents render without any system font.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import datetime
+from pathlib import Path
+
+from babel.dates import format_date
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+
+from lmi4vet.microcred.exports import vocab
+from lmi4vet.microcred.spec import Spec
+
+FONT = "DejaVu"
+INK = (33, 37, 41)
+MUTED = (108, 117, 125)
+ACCENT = (0, 82, 147)  # a dark EU blue
+LABEL_FILL = (236, 241, 247)
+RULE = (190, 200, 212)
+MARGIN = 16
+
+
+def font_dir() -> Path:
+    """matplotlib's bundled TrueType fonts (found without importing matplotlib)."""
+    spec = importlib.util.find_spec("matplotlib")
+    if spec and spec.origin:
+        candidate = Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf"
+        if candidate.is_dir():
+            return candidate
+    import matplotlib  # pragma: no cover - a layout where mpl-data is elsewhere
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"  # pragma: no cover
+
+
+class _Sheet(FPDF):
+    def __init__(self, footer_text: str, date_text: str, page_template: str) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.footer_text = footer_text
+        self.date_text = date_text
+        self.page_template = page_template
+        fonts = font_dir()
+        self.add_font(FONT, "", str(fonts / "DejaVuSans.ttf"))
+        self.add_font(FONT, "B", str(fonts / "DejaVuSans-Bold.ttf"))
+        self.add_font(FONT, "I", str(fonts / "DejaVuSans-Oblique.ttf"))
+        self.set_margins(MARGIN, 14, MARGIN)
+        self.set_auto_page_break(auto=True, margin=20)
+
+    def footer(self) -> None:
+        self.set_y(-17)
+        self.set_draw_color(*RULE)
+        self.set_line_width(0.2)
+        self.line(MARGIN, self.get_y(), self.w - MARGIN, self.get_y())
+        self.ln(1.5)
+        self.set_font(FONT, "", 7.5)
+        self.set_text_color(*MUTED)
+        right = f"{self.date_text}   ·   {self.page_template.format(page=self.page_no(), pages='{nb}')}"
+        right_width = self.get_string_width(right.replace("{nb}", "99")) + 2
+        y = self.get_y()
+        self.multi_cell(self.epw - right_width - 4, 3.6, self.footer_text, align="L")
+        self.set_xy(self.w - MARGIN - right_width, y)
+        self.cell(right_width, 3.6, right, align="R")
+
+
+def _value_or_dash(text: str, labels: dict[str, str]) -> str:
+    return text.strip() or vocab.label(labels, "not_specified")
+
+
+def spec_pdf(spec: Spec, labels: dict[str, str], *, now: datetime, completeness_note: str = "") -> bytes:
+    """The PDF specification sheet of ``spec`` (bytes). ``labels``: the texts in the draft's language (see the
+    module's docstring); ``now``: the date printed in the footer (and the PDF's creation date);
+    ``completeness_note``: e.g. the worksheet's completeness score and what still needs attention (a blank box
+    when empty)."""
+    lab = labels or {}
+    L = lambda key, **values: vocab.label(lab, key, **values)  # noqa: E731
+    date_text = f"{L('date')}: {format_date(now.date(), format='long', locale=spec.language)}"
+    pdf = _Sheet(L("footer"), date_text, L("page"))
+    pdf.set_title(f"{L('document_title')}: {spec.title.strip()}".rstrip(": "))
+    pdf.set_author(spec.awarding_body.strip())
+    pdf.set_subject(L("document_title"))
+    pdf.set_lang(spec.language)
+    pdf.set_creator("LMI4VET Assistant")
+    pdf.set_creation_date(now)
+    pdf.add_page()
+
+    # --- Head: document name, title, issuer --------------------------------------------------------------
+    pdf.set_font(FONT, "B", 8.5)
+    pdf.set_text_color(*ACCENT)
+    pdf.cell(0, 5, L("document_title").upper(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "B", 17)
+    pdf.set_text_color(*INK)
+    pdf.multi_cell(0, 8, _value_or_dash(spec.title, lab), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    countries = ", ".join(vocab.country_name(c, spec.language) for c in spec.countries if c.strip())
+    place = " – ".join(p for p in (countries, spec.region.strip()) if p)
+    issuer = " · ".join(p for p in (spec.awarding_body.strip(), place) if p)
+    if issuer:
+        pdf.ln(0.5)
+        pdf.set_font(FONT, "", 10)
+        pdf.set_text_color(*MUTED)
+        pdf.multi_cell(0, 5, f"{L('issuer')}: {issuer}", align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if spec.awarding_body_url.strip():
+        pdf.set_font(FONT, "", 8.5)
+        pdf.set_text_color(*ACCENT)
+        url = spec.awarding_body_url.strip()
+        pdf.cell(0, 4.5, url, link=url, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    pdf.set_draw_color(*ACCENT)
+    pdf.set_line_width(0.6)
+    pdf.line(MARGIN, pdf.get_y(), pdf.w - MARGIN, pdf.get_y())
+    pdf.ln(4)
+
+    # --- Annex I tables ---------------------------------------------------------------------------------
+    award_time = L("filled_at_award")
+    workload = []
+    if spec.workload_hours:
+        workload.append(L("hours", hours=spec.workload_hours))
+    if spec.ects:
+        workload.append(L("ects", ects=vocab.format_number(spec.ects)))
+    outcome_count = len([o for o in spec.outcomes if o.text.strip()])
+    awarding = spec.awarding_body.strip()
+    if awarding and spec.awarding_body_url.strip():
+        awarding += f"\n{spec.awarding_body_url.strip()}"
+
+    def choice(element: str, code: str) -> str:
+        return L(f"{element}.{code}") if code else ""
+
+    stackability = choice("stackability", spec.stackability)
+    if spec.stackability == "stackable" and spec.stackable_towards.strip():
+        stackability += f"\n{L('stackable_towards')}: {spec.stackable_towards.strip()}"
+    mandatory = [
+        ("learner_identification", award_time, True),
+        ("title", spec.title, False),
+        ("countries", place, False),
+        ("awarding_body", awarding, False),
+        ("date_of_issuing", award_time, True),
+        ("outcomes", L("outcomes_below", count=outcome_count) if outcome_count else "", False),
+        ("workload", " · ".join(workload), False),
+        ("eqf_level", L("eqf_value", level=spec.eqf_level) if spec.eqf_level else L("not_applicable"), False),
+        ("assessment", choice("assessment", spec.assessment), False),
+        ("participation", choice("participation", spec.participation), False),
+        ("quality_assurance", spec.quality_assurance, False),
+    ]
+    optional = [
+        ("prerequisites", spec.prerequisites, False),
+        ("supervision", choice("supervision", spec.supervision), False),
+        ("grading", spec.grading, False),
+        ("stackability", stackability, False),
+        ("further_information", spec.further_information, False),
+    ]
+
+    def heading(text: str, keep_with: float = 16) -> None:
+        """A section heading, on the next page when ``keep_with`` mm (of what follows) would not fit under it."""
+        if pdf.will_page_break(7 + keep_with):
+            pdf.add_page()
+        pdf.set_font(FONT, "B", 11)
+        pdf.set_text_color(*ACCENT)
+        pdf.cell(0, 6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(1)
+
+    def table(rows: list[tuple[str, str, bool]]) -> None:
+        pdf.set_font(FONT, "", 9)
+        pdf.set_text_color(*INK)
+        pdf.set_draw_color(*RULE)
+        pdf.set_line_width(0.2)
+        label_style = FontFace(family=FONT, emphasis="BOLD", size_pt=8.5, color=INK, fill_color=LABEL_FILL)
+        muted_style = FontFace(family=FONT, emphasis="ITALICS", size_pt=8.5, color=MUTED)
+        with pdf.table(col_widths=(58, 120), text_align=("LEFT", "LEFT"), first_row_as_headings=False,
+                       line_height=4.4, padding=(1.3, 2.2), v_align="TOP", width=pdf.epw) as tbl:
+            for key, value, award in rows:
+                row = tbl.row()
+                row.cell(L(key), style=label_style)
+                row.cell(_value_or_dash(value, lab), style=muted_style if award else None)
+        pdf.ln(3)
+
+    heading(L("annex_heading"))
+    table(mandatory)
+
+    # --- Learning outcomes (right under the table that refers to them) ------------------------------------
+    heading(L("outcomes"))
+    number_width = 7
+    for n, outcome in enumerate((o for o in spec.outcomes if o.text.strip()), start=1):
+        skills = [s for s in outcome.esco if s.get("uri")]
+        pdf.set_font(FONT, "", 9.5)
+        lines = pdf.multi_cell(pdf.epw - number_width, 5, outcome.text.strip(), dry_run=True, output="LINES")
+        block = 5 * len(lines) + (4 + 3.8 * len(skills) if skills else 0) + 2
+        if pdf.will_page_break(min(block, 60)):  # keep an outcome and its skills on one page
+            pdf.add_page()
+        pdf.set_font(FONT, "B", 9.5)
+        pdf.set_text_color(*ACCENT)
+        pdf.cell(number_width, 5, f"{n}.")
+        pdf.set_font(FONT, "", 9.5)
+        pdf.set_text_color(*INK)
+        pdf.multi_cell(pdf.epw - number_width, 5, outcome.text.strip(), align="L",
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if skills:
+            pdf.set_x(MARGIN + number_width)
+            pdf.set_font(FONT, "B", 7.5)
+            pdf.set_text_color(*MUTED)
+            pdf.cell(0, 4, f"{L('esco_skills')}:", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            # One line per skill: "• label  URI" (wrapping under the label, not under the number).
+            pdf.set_left_margin(MARGIN + number_width + 2)
+            for skill in skills:
+                pdf.set_x(MARGIN + number_width + 2)
+                pdf.set_font(FONT, "", 7.5)
+                pdf.set_text_color(*INK)
+                if skill.get("label"):
+                    pdf.write(3.8, f"• {skill['label']}   ")
+                else:
+                    pdf.write(3.8, "• ")
+                pdf.set_font(FONT, "", 7)
+                pdf.set_text_color(*MUTED)
+                pdf.write(3.8, skill["uri"], link=skill["uri"])
+                pdf.ln(3.8)
+            pdf.set_left_margin(MARGIN)
+        pdf.ln(2)
+    pdf.ln(2)
+
+    heading(L("optional_heading"))
+    table(optional)
+
+    # --- Completeness -----------------------------------------------------------------------------------
+    heading(L("completeness"), keep_with=10)
+    pdf.set_draw_color(*RULE)
+    pdf.set_line_width(0.2)
+    pdf.set_font(FONT, "", 9)
+    pdf.set_text_color(*INK)
+    note = completeness_note.strip() or L("completeness_blank")
+    if note:
+        pdf.multi_cell(0, 4.8, note, border=1, align="L", padding=2.5, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    else:
+        if pdf.will_page_break(22):
+            pdf.add_page()
+        pdf.rect(MARGIN, pdf.get_y(), pdf.epw, 20)
+        pdf.ln(20)
+
+    return bytes(pdf.output())
