@@ -39,6 +39,11 @@ def create(session: Session, sender_id: str, language: str, *, now: datetime, ti
     spec = Spec(language=check_language(language))
     if title:
         spec = _checked(spec, "title", title)
+    return _new(session, sender_id, spec, now)
+
+
+def _new(session: Session, sender_id: str, spec: Spec, now: datetime) -> Draft:
+    """A new draft row holding ``spec``, at the first element."""
     now = utc(now)
     draft = Draft(sender_id=sender_id, language=spec.language, step=el.IDS[0], created_at=now)
     _store(draft, spec, now)
@@ -133,12 +138,7 @@ def duplicate(session: Session, draft_id: int, sender_id: str, *, now: datetime,
     suffix = suffix or el.content(source.language)["copy_suffix"]
     spec = spec_of(source)
     spec.title = copy_title(spec.title, suffix)
-    now = utc(now)
-    copy = Draft(sender_id=sender_id, language=source.language, step=el.IDS[0], created_at=now)
-    _store(copy, spec, now)
-    session.add(copy)
-    session.flush()
-    return copy
+    return _new(session, sender_id, spec, now)
 
 
 def delete(session: Session, draft_id: int, sender_id: str) -> bool:
