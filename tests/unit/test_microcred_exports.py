@@ -11,10 +11,13 @@ from datetime import datetime, timezone
 import pytest
 from pypdf import PdfReader
 
+from lmi4vet import SUPPORTED_LANGUAGES
+from lmi4vet.i18n import t
 from lmi4vet.microcred.exports.badges import ob3_achievement
 from lmi4vet.microcred.exports.elm import elm_jsonld
-from lmi4vet.microcred.exports.pdf import spec_pdf
+from lmi4vet.microcred.exports.pdf import _number, spec_pdf
 from lmi4vet.microcred.exports.validate import validate
+from lmi4vet.microcred.exports.vocab import label
 from lmi4vet.microcred.spec import Outcome, Spec
 
 NOW = datetime(2026, 12, 3, 15, 30, tzinfo=timezone.utc)
@@ -25,62 +28,11 @@ SKILL_1 = ESCO + "3f2a7c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b"
 SKILL_2 = ESCO + "7d9e1f20-4a3b-4c5d-8e6f-0a1b2c3d4e5f"
 SKILL_3 = ESCO + "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f"
 
-LABELS_FR = {
-    "document_title": "Spécification de micro-certification",
-    "quality_assurance": "Type d'assurance qualité",
-    "supervision": "Surveillance et vérification d'identité pendant l'évaluation",
-    "stackability": "Intégration / cumul",
-    "stackable_towards": "Cumulable vers",
-    "further_information": "Informations complémentaires",
-    "unsigned": "Spécification non signée : la plateforme de certification de l'établissement émet et signe "
-                "les certificats.",
-    "assessment.practical_demonstration": "Démonstration pratique",
-    "participation.blended": "Hybride",
-    "supervision.supervised_with_id": "Surveillée, avec vérification d'identité",
-    "stackability.stackable": "Intégrée, cumulable vers une autre certification",
-    "date": "Date",
-}
 
-# The Romanian labels, as the locales would give them (element names, headings, choices, footer).
-LABELS_RO = {
-    "document_title": "Specificația micro-certificatului",
-    "annex_heading": "Elemente (Recomandarea Consiliului 2022/C 243/02, anexa I)",
-    "optional_heading": "Elemente opționale",
-    "title": "Titlul micro-certificatului",
-    "countries": "Țara/regiunea emitentului",
-    "awarding_body": "Organismul care acordă certificatul",
-    "learner_identification": "Identificarea cursantului",
-    "date_of_issuing": "Data emiterii",
-    "outcomes": "Rezultatele învățării",
-    "outcomes_below": "{count} (enumerate mai jos)",
-    "workload": "Volumul de lucru estimat",
-    "eqf_level": "Nivel (CEC)",
-    "assessment": "Tipul de evaluare",
-    "participation": "Forma de participare",
-    "quality_assurance": "Tipul de asigurare a calității",
-    "prerequisites": "Condiții de înscriere",
-    "supervision": "Supravegherea și verificarea identității la evaluare",
-    "grading": "Nota obținută",
-    "stackability": "Integrare/cumulare",
-    "stackable_towards": "Cumulabil în vederea",
-    "further_information": "Informații suplimentare",
-    "esco_skills": "Competențe ESCO",
-    "hours": "{hours} de ore",
-    "ects": "{ects} credite ECTS",
-    "eqf_value": "Nivelul CEC {level}",
-    "not_applicable": "Nu se aplică",
-    "filled_at_award": "Se completează la acordare, de platforma de certificare a școlii",
-    "completeness": "Completitudine",
-    "date": "Data",
-    "page": "Pagina {page}/{pages}",
-    "issuer": "Emitent",
-    "unsigned": "Specificație nesemnată: platforma de certificare a școlii emite și semnează certificatele.",
-    "footer": "Specificație (nu un certificat): nesemnată; emisă și semnată de platforma de certificare a școlii",
-    "assessment.practical_demonstration": "Demonstrație practică",
-    "participation.onsite": "Cu prezență fizică",
-    "supervision.supervised_with_id": "Supravegheată, cu verificarea identității",
-    "stackability.stackable": "Integrat, cumulabil în vederea altui certificat",
-}
+
+def L(lang: str, key: str, **values) -> str:
+    """The locale text the exports use for ``key`` (``microcred.export.<key>``)."""
+    return t(lang, f"microcred.export.{key}", **values)
 
 
 def french_spec() -> Spec:
@@ -148,7 +100,7 @@ def romanian_spec() -> Spec:
 
 
 def test_french_elm_validates_with_exact_key_fields():
-    doc = elm_jsonld(french_spec(), id_base=ID_FR, now=NOW, labels=LABELS_FR)
+    doc = elm_jsonld(french_spec(), id_base=ID_FR, now=NOW)
     assert validate(doc, "elm") == []
     assert doc["@context"] == "http://data.europa.eu/snb/model/context/edc-ap"
     assert doc["id"] == ID_FR and doc["type"] == "Qualification"
@@ -179,9 +131,13 @@ def test_french_elm_validates_with_exact_key_fields():
     assessment = doc["provenBy"][0]
     assert assessment["title"] == {"fr": ["Démonstration pratique"]}
     assert assessment["gradingScheme"]["title"] == {"fr": ["Réussi / non réussi"]}
-    assert "Surveillée, avec vérification d'identité" in assessment["additionalNote"][0]["noteLiteral"]["fr"][0]
+    assert assessment["dcType"]["prefLabel"] == {"en": ["Practical demonstration"]}  # our scheme's concept
+    assert assessment["additionalNote"][0]["noteLiteral"] == {"fr": [
+        "Surveillance et vérification de l'identité pendant l'évaluation\u00a0: "
+        "Avec surveillance (en ligne ou sur place) et vérification de l'identité"]}
     notes = [n["noteLiteral"]["fr"][0] for n in doc["additionalNote"]]
-    assert notes[0].startswith("Type d'assurance qualité: Assurance qualité interne")
+    assert notes[0] == ("Type d'assurance de la qualité\u00a0: "
+                        "Assurance qualité interne de l'établissement (certification Qualiopi)")
     assert any("Bac pro Métiers de l'électricité" in n for n in notes)
     assert doc["dateModified"] == "2026-12-03T15:30:00Z"
 
@@ -201,7 +157,7 @@ def _language_map_keys(node, found: set[str]) -> set[str]:
 
 
 def test_language_maps_are_keyed_by_the_draft_language():
-    doc = elm_jsonld(romanian_spec(), id_base=ID_RO, now=NOW, labels=LABELS_RO)
+    doc = elm_jsonld(romanian_spec(), id_base=ID_RO, now=NOW)
     assert validate(doc, "elm") == []
     # The vocabulary concepts keep the EU's English labels; everything written for the draft is in Romanian.
     assert _language_map_keys(doc, set()) == {"ro", "en"}
@@ -218,29 +174,35 @@ def test_language_maps_are_keyed_by_the_draft_language():
 
 
 def test_elm_is_deterministic_and_json_serialisable():
-    one = elm_jsonld(french_spec(), id_base=ID_FR, now=NOW, labels=LABELS_FR)
-    two = elm_jsonld(french_spec(), id_base=ID_FR, now=NOW, labels=LABELS_FR)
+    one = elm_jsonld(french_spec(), id_base=ID_FR, now=NOW)
+    two = elm_jsonld(french_spec(), id_base=ID_FR, now=NOW)
     assert json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True)
     assert json.loads(json.dumps(one, ensure_ascii=False)) == one
 
 
-def test_elm_without_labels_uses_english_texts_and_still_validates():
+def test_elm_texts_come_from_the_locale_of_the_draft_language():
     doc = elm_jsonld(french_spec(), id_base=ID_FR, now=NOW)
     assert validate(doc, "elm") == []
-    assert doc["provenBy"][0]["title"] == {"en": ["Practical demonstration"]}
-    assert doc["title"] == {"fr": ["Installation de panneaux photovoltaïques"]}
+    assert _language_map_keys(doc, set()) == {"fr", "en"}  # "en": only the EU vocabulary concepts
+    assert doc["description"] == {"fr": [L("fr", "unsigned")]}
+    assert doc["provenBy"][0]["title"] == {"fr": [L("fr", "assessment.practical_demonstration")]}
+    stackability = doc["additionalNote"][1]["noteLiteral"]["fr"][0]
+    assert stackability == t("fr", "microcred.export.field", label=L("fr", "elements.stackability"),
+                             value=L("fr", "stackability.stackable")) + " (" + t(
+        "fr", "microcred.export.field", label=L("fr", "stackable_towards"),
+        value="Bac pro Métiers de l'électricité") + ")"
 
 
 def test_elm_eqf_not_applicable_is_left_out():
     spec = french_spec()
     spec.eqf_level = None
-    doc = elm_jsonld(spec, id_base=ID_FR, now=NOW, labels=LABELS_FR)
+    doc = elm_jsonld(spec, id_base=ID_FR, now=NOW)
     assert "eqfLevel" not in doc
     assert validate(doc, "elm") == []
 
 
 def test_broken_elm_documents_fail_with_the_expected_messages():
-    good = elm_jsonld(french_spec(), id_base=ID_FR, now=NOW, labels=LABELS_FR)
+    good = elm_jsonld(french_spec(), id_base=ID_FR, now=NOW)
 
     wrong_eqf = copy.deepcopy(good)
     wrong_eqf["eqfLevel"]["id"] = "http://data.europa.eu/snb/eqf/9"
@@ -299,7 +261,7 @@ def test_unknown_kind_is_an_error():
 
 
 def test_french_ob3_achievement_validates_with_exact_key_fields():
-    doc = ob3_achievement(french_spec(), id_base=ID_FR, now=NOW, labels=LABELS_FR)
+    doc = ob3_achievement(french_spec(), id_base=ID_FR, now=NOW)
     assert validate(doc, "ob3") == []
     assert doc["@context"] == ["https://www.w3.org/ns/credentials/v2",
                                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
@@ -317,11 +279,14 @@ def test_french_ob3_achievement_validates_with_exact_key_fields():
                                           "addressRegion": "Occitanie"}}
     assert "1. L'apprenant peut monter et raccorder" in doc["criteria"]["narrative"]
     assert "Démonstration pratique" in doc["criteria"]["narrative"]
-    assert doc["description"].endswith(LABELS_FR["unsigned"])  # says it is unsigned
+    assert doc["description"].endswith(L("fr", "unsigned"))  # says it is unsigned
+    # JSON is machine-readable: the plain "1.5", whatever the language.
+    assert doc["description"].startswith("Charge de travail théorique\u00a0: 40 heures, 1.5 crédit ECTS\n")
+    assert "Démonstration pratique" in doc["criteria"]["narrative"]
 
 
 def test_romanian_ob3_achievement_validates():
-    doc = ob3_achievement(romanian_spec(), id_base=ID_RO, now=NOW, labels=LABELS_RO)
+    doc = ob3_achievement(romanian_spec(), id_base=ID_RO, now=NOW)
     assert validate(doc, "ob3") == []
     assert doc["inLanguage"] == "ro"
     assert [a["targetUrl"] for a in doc["alignment"]] == [SKILL_1, SKILL_3, SKILL_2,
@@ -330,7 +295,7 @@ def test_romanian_ob3_achievement_validates():
 
 
 def test_broken_ob3_documents_fail_with_the_expected_messages():
-    good = ob3_achievement(french_spec(), id_base=ID_FR, now=NOW, labels=LABELS_FR)
+    good = ob3_achievement(french_spec(), id_base=ID_FR, now=NOW)
 
     not_esco = copy.deepcopy(good)
     not_esco["alignment"][0]["targetUrl"] = "https://example.org/skill/1"
@@ -366,7 +331,7 @@ def _pdf_text(data: bytes) -> tuple[int, str]:
 
 def test_romanian_pdf_has_the_title_and_outcomes_with_diacritics():
     spec = romanian_spec()
-    data = spec_pdf(spec, LABELS_RO, now=NOW, completeness_note="Completitudine: 100 % (14/14 elemente).")
+    data = spec_pdf(spec, now=NOW, completeness_note="Completitudine: 100 % (14/14 elemente).")
     assert data.startswith(b"%PDF-")
     pages, text = _pdf_text(data)
     assert pages in (1, 2)
@@ -376,43 +341,84 @@ def test_romanian_pdf_has_the_title_and_outcomes_with_diacritics():
     assert "Cursantul poate monta și conecta panourile" in text
     for letter in ("ș", "ț", "ă", "î", "ß", "ä", "Ș", "„"):
         assert letter in text, letter
-    assert LABELS_RO["footer"] in text
-    assert "Rezultatele învățării" in text and "Competențe ESCO" in text
+    assert L("ro", "footer") in text
+    assert "Specificație (nu este un certificat): nesemnată; certificatele sunt emise și semnate" in text
+    assert L("ro", "document_title").upper() in text and "SPECIFICAȚIA MICROCERTIFICATULUI" in text
+    assert "Rezultatele învățării" in text and "Competențe ESCO:" in text
     assert SKILL_3 in text
     assert "3 decembrie 2026" in text  # the date, in Romanian
-    assert "Nivelul CEC 3" in text and "60 de ore · 2 credite ECTS" in text
+    assert "Nivelul 3 al CEC" in text and "60 de ore · 2 credite ECTS" in text
+    assert "Nivel (CEC)" in text and "Demonstrație practică" in text and "Cu prezență fizică" in text
 
 
-def test_french_pdf_with_english_fallback_labels_is_one_or_two_pages():
-    data = spec_pdf(french_spec(), {}, now=NOW)
+def _spaced(text: str) -> str:
+    """``text`` with its spaces as :func:`_pdf_text` gives them (no-break spaces too become plain spaces)."""
+    return " ".join(text.split())
+
+
+def test_french_pdf_is_in_french_with_french_numbers_and_one_or_two_pages():
+    data = spec_pdf(french_spec(), now=NOW)
     pages, text = _pdf_text(data)
     assert pages in (1, 2)
     assert "Installation de panneaux photovoltaïques" in text
     assert "L'apprenant peut appliquer les règles de sécurité du travail en hauteur." in text
-    assert "Specification (not a credential): unsigned; issued and signed by the school's credential platform" in text
+    assert _spaced(L("fr", "footer")) in text
+    assert "40 heures · 1,5 crédit ECTS" in text and "1.5" not in text
+    assert "Niveau 4 du CEC" in text and "Hybride" in text and "Date : 3 décembre 2026" in text
+    for key in ("document_title", "elements.eqf_level", "elements.participation", "optional_heading"):
+        assert _spaced(L("fr", key)) in text or _spaced(L("fr", key)).upper() in text, key
+    assert "Specification" not in text and "credential platform" not in text  # nothing left in English
+
+
+def test_numbers_and_plurals_follow_the_language():
+    assert [_number(v, lang) for v, lang in ((2.0, "fr"), (2, "en"), (1.5, "fr"), (1.5, "de"), (1.5, "es"),
+                                             (1.5, "ro"), (1.5, "en"), (1.25, "es"), (37.5, "de"))] == [
+        "2", "2", "1,5", "1,5", "1,5", "1,5", "1.5", "1,25", "37,5"]
+    hours = {(lang, n): label(lang, "hours", quantity=n, hours=_number(n, lang))
+             for lang in ("en", "ro", "fr") for n in (1, 1.5, 10, 60)}
+    assert hours == {
+        ("en", 1): "1 hour", ("en", 1.5): "1.5 hours", ("en", 10): "10 hours", ("en", 60): "60 hours",
+        ("ro", 1): "1 oră", ("ro", 1.5): "1,5 ore", ("ro", 10): "10 ore", ("ro", 60): "60 de ore",
+        ("fr", 1): "1 heure", ("fr", 1.5): "1,5 heure", ("fr", 10): "10 heures", ("fr", 60): "60 heures",
+    }
+    assert label("de", "ects", quantity=1, ects="1") == "1 ECTS-Punkt"
+    assert label("es", "ects", quantity=2, ects="2") == "2 créditos ECTS"
+    assert label("ro", "ects", quantity=20, ects="20") == "20 de credite ECTS"
 
 
 def test_pdf_is_deterministic_for_the_same_time():
-    assert spec_pdf(romanian_spec(), LABELS_RO, now=NOW) == spec_pdf(romanian_spec(), LABELS_RO, now=NOW)
+    assert spec_pdf(romanian_spec(), now=NOW) == spec_pdf(romanian_spec(), now=NOW)
 
 
 def test_fractional_workload_is_an_iso_duration_in_hours_and_minutes():
     spec = french_spec()
     spec.workload_hours = 37.5
-    doc = elm_jsonld(spec, id_base=ID_FR, now=NOW, labels=LABELS_FR)
+    doc = elm_jsonld(spec, id_base=ID_FR, now=NOW)
     assert doc["volumeOfLearning"] == "PT37H30M"
     assert validate(doc, "elm") == []
 
 
-def test_missing_labels_are_english_and_keyed_en():
-    labels = dict(LABELS_FR)
-    del labels["assessment.practical_demonstration"]
-    doc = elm_jsonld(french_spec(), id_base=ID_FR, now=NOW, labels=labels)
-    assert doc["provenBy"][0]["title"] == {"en": ["Practical demonstration"]}
-    assert doc["description"] == {"fr": [LABELS_FR["unsigned"]]}
+@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+def test_every_language_writes_its_own_texts(lang):
+    spec = french_spec()
+    spec.language = lang
+    doc = elm_jsonld(spec, id_base=ID_FR, now=NOW)
+    assert validate(doc, "elm") == []
+    assert _language_map_keys(doc, set()) == {lang, "en"}
+    assert doc["description"] == {lang: [L(lang, "unsigned")]}
+    assert doc["provenBy"][0]["title"] == {lang: [L(lang, "assessment.practical_demonstration")]}
+    if lang != "en":
+        assert L(lang, "unsigned") != L("en", "unsigned")
+    badge = ob3_achievement(spec, id_base=ID_FR, now=NOW)
+    assert validate(badge, "ob3") == []
+    assert badge["description"].endswith(L(lang, "unsigned"))
+    assert L(lang, f"participation.{spec.participation}") in badge["description"]
+    _, text = _pdf_text(spec_pdf(spec, now=NOW))
+    assert _spaced(L(lang, "footer")) in text and _spaced(L(lang, "elements.assessment")) in text
 
 
 def test_an_empty_draft_still_renders_a_pdf():
-    data = spec_pdf(Spec(language="de"), {}, now=NOW)
+    data = spec_pdf(Spec(language="de"), now=NOW)
     pages, text = _pdf_text(data)
-    assert pages == 1 and "MICRO-CREDENTIAL SPECIFICATION" in text and "3. Dezember 2026" in text
+    assert pages == 1 and "SPEZIFIKATION EINES MICROCREDENTIALS" in text and "Datum: 3. Dezember 2026" in text
+    assert L("de", "not_applicable") in text and L("de", "filled_at_award") in text

@@ -26,58 +26,61 @@ from datetime import datetime
 from typing import Any
 
 from lmi4vet.microcred.exports import vocab
-from lmi4vet.microcred.exports.vocab import label
+from lmi4vet.microcred.exports.vocab import field, label
 from lmi4vet.microcred.spec import Spec
 
 OB3_CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 
 
-def _summary(spec: Spec, labels: dict[str, str] | None) -> list[str]:
+def _summary(spec: Spec) -> list[str]:
+    lang = spec.language
     lines = []
     workload = []
     if spec.workload_hours:
-        workload.append(label(labels, "hours", hours=spec.workload_hours))
+        workload.append(label(lang, "hours", quantity=spec.workload_hours,
+                              hours=vocab.plain_number(spec.workload_hours)))
     if spec.ects:
-        workload.append(label(labels, "ects", ects=vocab.format_number(spec.ects)))
+        workload.append(label(lang, "ects", quantity=spec.ects, ects=vocab.plain_number(spec.ects)))
     if workload:
-        lines.append(f"{label(labels, 'workload')}: {', '.join(workload)}")
+        lines.append(field(lang, "elements.workload", ", ".join(workload)))
     if spec.eqf_level:
-        lines.append(f"{label(labels, 'eqf_level')}: {label(labels, 'eqf_value', level=spec.eqf_level)}")
+        lines.append(field(lang, "elements.eqf_level", label(lang, "eqf_value", level=spec.eqf_level)))
     if spec.participation:
-        lines.append(f"{label(labels, 'participation')}: {label(labels, f'participation.{spec.participation}')}")
+        lines.append(field(lang, "elements.participation", label(lang, f"participation.{spec.participation}")))
     if spec.prerequisites.strip():
-        lines.append(f"{label(labels, 'prerequisites')}: {spec.prerequisites.strip()}")
+        lines.append(field(lang, "elements.prerequisites", spec.prerequisites.strip()))
     if spec.quality_assurance.strip():
-        lines.append(f"{label(labels, 'quality_assurance')}: {spec.quality_assurance.strip()}")
+        lines.append(field(lang, "elements.quality_assurance", spec.quality_assurance.strip()))
     if spec.stackability:
-        text = f"{label(labels, 'stackability')}: {label(labels, f'stackability.{spec.stackability}')}"
+        text = field(lang, "elements.stackability", label(lang, f"stackability.{spec.stackability}"))
         if spec.stackability == "stackable" and spec.stackable_towards.strip():
-            text += f" ({label(labels, 'stackable_towards')}: {spec.stackable_towards.strip()})"
+            text += f" ({field(lang, 'stackable_towards', spec.stackable_towards.strip())})"
         lines.append(text)
     if spec.further_information.strip():
-        lines.append(f"{label(labels, 'further_information')}: {spec.further_information.strip()}")
+        lines.append(field(lang, "elements.further_information", spec.further_information.strip()))
     return lines
 
 
-def _narrative(spec: Spec, labels: dict[str, str] | None) -> str:
+def _narrative(spec: Spec) -> str:
+    lang = spec.language
     parts = []
     outcomes = [o.text.strip() for o in spec.outcomes if o.text.strip()]
     if outcomes:
-        parts.append(f"{label(labels, 'outcomes')}:\n" + "\n".join(f"{n}. {t}" for n, t in enumerate(outcomes, 1)))
+        parts.append(field(lang, "elements.outcomes", "").rstrip() + "\n"
+                     + "\n".join(f"{n}. {t}" for n, t in enumerate(outcomes, 1)))
     if spec.assessment:
-        parts.append(f"{label(labels, 'assessment')}: {label(labels, f'assessment.{spec.assessment}')}")
+        parts.append(field(lang, "elements.assessment", label(lang, f"assessment.{spec.assessment}")))
     if spec.supervision:
-        parts.append(f"{label(labels, 'supervision')}: {label(labels, f'supervision.{spec.supervision}')}")
+        parts.append(field(lang, "elements.supervision", label(lang, f"supervision.{spec.supervision}")))
     if spec.grading.strip():
-        parts.append(f"{label(labels, 'grading')}: {spec.grading.strip()}")
+        parts.append(field(lang, "elements.grading", spec.grading.strip()))
     return "\n\n".join(parts)
 
 
-def ob3_achievement(spec: Spec, *, id_base: str, now: datetime,
-                    labels: dict[str, str] | None = None) -> dict[str, Any]:
-    """The Open Badges 3.0 ``Achievement`` of ``spec``, id ``id_base``. ``labels``: the texts in the draft's
-    language (keys as in :data:`lmi4vet.microcred.exports.vocab.DEFAULT_LABELS_EN`; English without).
-    ``now``: the date the description says it was generated. Deterministic for the same arguments."""
+def ob3_achievement(spec: Spec, *, id_base: str, now: datetime) -> dict[str, Any]:
+    """The Open Badges 3.0 ``Achievement`` of ``spec``, id ``id_base``, its texts in the draft's language (from
+    the locales, ``microcred.export``). ``now``: the date the description says it was generated. Deterministic
+    for the same arguments."""
     doc: dict[str, Any] = {
         "@context": list(OB3_CONTEXT),
         "id": id_base,
@@ -86,10 +89,10 @@ def ob3_achievement(spec: Spec, *, id_base: str, now: datetime,
     }
     if spec.title.strip():
         doc["name"] = spec.title.strip()
-    description = _summary(spec, labels)
-    description.append(f"{label(labels, 'date')}: {now.date().isoformat()}. {label(labels, 'unsigned')}")
+    description = _summary(spec)
+    description.append(f"{field(spec.language, 'date', now.date().isoformat())}. {label(spec.language, 'unsigned')}")
     doc["description"] = "\n".join(description)
-    narrative = _narrative(spec, labels)
+    narrative = _narrative(spec)
     if narrative:
         doc["criteria"] = {"narrative": narrative}
 

@@ -47,9 +47,10 @@ Also: ``dcType`` = "Short learning programme" (EU learning-opportunity list, as 
 Simplified: no ``identifier``, ``nqfLevel``, ``thematicArea`` (ISCED-F), ``learningSetting``, ``targetGroup``,
 ``maximumDuration`` or ``homepage`` of the course (the worksheet does not ask for them); the concepts carry ``id``,
 ``inScheme`` and ``prefLabel`` only; one awarding opportunity; no signature, no ``credentialSubject`` (it is
-not a credential). Labels of the choices (titles of the assessment, the notes) come from ``labels`` in the
-draft's language; a text made only of labels the caller did not give is in English, under the key ``en``. The
-notes that hold the user's own text (quality assurance, further information) are keyed by the draft's language.
+not a credential). The texts that are not the user's own (the title of the assessment, the element names in the
+notes) come from the locales (``microcred.export``) in the draft's language, so every language map written for the
+draft is keyed by its language; only the EU vocabulary concepts (learning-opportunity type, ECTS, EQF level, mode,
+our assessment type) keep their English labels, under ``en``.
 """
 
 from __future__ import annotations
@@ -57,8 +58,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from lmi4vet.i18n import country_name, language_name
 from lmi4vet.microcred.exports import vocab
-from lmi4vet.microcred.exports.vocab import label
+from lmi4vet.microcred.exports.vocab import field, label
 from lmi4vet.microcred.spec import Spec
 
 
@@ -83,12 +85,6 @@ def _duration(hours: float) -> str:
     return f"PT{h}H{m}M" if m else f"PT{h}H"
 
 
-def _text_language(labels: dict[str, str] | None, keys: tuple[str, ...], language: str) -> str:
-    """The language of a text made of the labels ``keys``: the draft's when the caller gave them all, else
-    English (the defaults)."""
-    return language if labels and all(labels.get(k) for k in keys) else "en"
-
-
 def _iso(now: datetime) -> str:
     moment = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -97,7 +93,7 @@ def _iso(now: datetime) -> str:
 def _location(id_base: str, n: int, code: str, language: str, region: str = "") -> dict[str, Any]:
     alpha3 = vocab.country_alpha3(code)
     country = _concept(vocab.COUNTRY_URI.format(code=alpha3), vocab.COUNTRY_SCHEME,
-                       _lang_map(language, vocab.country_name(code, language)))
+                       _lang_map(language, country_name(code.strip(), language)))
     location: dict[str, Any] = {
         "id": f"{id_base}#location-{n}",
         "type": "Location",
@@ -108,11 +104,10 @@ def _location(id_base: str, n: int, code: str, language: str, region: str = "") 
     return location
 
 
-def elm_jsonld(spec: Spec, *, id_base: str, now: datetime, labels: dict[str, str] | None = None) -> dict[str, Any]:
+def elm_jsonld(spec: Spec, *, id_base: str, now: datetime) -> dict[str, Any]:
     """The ELM v3 JSON-LD ``Qualification`` of ``spec``. ``id_base``: the document's id (a ``urn:uuid:...`` or
     an http(s) URL); the ids of its parts are ``id_base#<part>-<n>``, so the same spec, id and time give the
-    same document. ``labels``: the texts of the choices and the notes in the draft's language (keys as in
-    :data:`lmi4vet.microcred.exports.vocab.DEFAULT_LABELS_EN`). Elements not filled in are left out (then
+    same document; its texts are in the draft's language (``spec.language``). Elements not filled in are left out (then
     :func:`lmi4vet.microcred.exports.validate.validate` says which required ones are missing). ValueError for a
     country code not in :data:`lmi4vet.microcred.exports.vocab.COUNTRY_CODES`."""
     lang = spec.language
@@ -124,11 +119,11 @@ def elm_jsonld(spec: Spec, *, id_base: str, now: datetime, labels: dict[str, str
     }
     if spec.title.strip():
         doc["title"] = _lang_map(lang, spec.title.strip())
-    doc["description"] = _lang_map(_text_language(labels, ("unsigned",), lang), label(labels, "unsigned"))
+    doc["description"] = _lang_map(lang, label(lang, "unsigned"))
     doc["dcType"] = [_concept(vocab.SHORT_LEARNING_PROGRAMME, vocab.LEARNING_OPPORTUNITY_SCHEME,
                               {"en": ["Short learning programme"]})]
     doc["language"] = [_concept(vocab.LANGUAGE_URI.format(code=vocab.LANGUAGE_CODES.get(lang, lang.upper())),
-                                vocab.LANGUAGE_SCHEME, _lang_map(lang, vocab.language_name(lang, lang)))]
+                                vocab.LANGUAGE_SCHEME, _lang_map(lang, language_name(lang, lang)))]
 
     outcomes = []
     for n, outcome in enumerate((o for o in spec.outcomes if o.text.strip()), start=1):
@@ -156,7 +151,7 @@ def elm_jsonld(spec: Spec, *, id_base: str, now: datetime, labels: dict[str, str
             "id": f"{id_base}#creditPoint-1",
             "type": "CreditPoint",
             "framework": _concept(vocab.ECTS_URI, vocab.ECTS_SCHEME, {"en": ["European Credit Transfer System"]}),
-            "point": vocab.format_number(spec.ects),
+            "point": vocab.plain_number(spec.ects),
         }]
     if spec.eqf_level:
         doc["eqfLevel"] = _concept(vocab.EQF_URI.format(level=spec.eqf_level), vocab.EQF_SCHEME,
@@ -175,28 +170,24 @@ def elm_jsonld(spec: Spec, *, id_base: str, now: datetime, labels: dict[str, str
         assessment: dict[str, Any] = {
             "id": f"{id_base}#assessment-1",
             "type": "LearningAssessmentSpecification",
-            "title": _lang_map(_text_language(labels, (f"assessment.{spec.assessment}",), lang),
-                               label(labels, f"assessment.{spec.assessment}")),
+            "title": _lang_map(lang, label(lang, f"assessment.{spec.assessment}")),
             "dcType": _concept(f"{vocab.ASSESSMENT_SCHEME}:{spec.assessment}", vocab.ASSESSMENT_SCHEME,
-                               {"en": [vocab.DEFAULT_LABELS_EN.get(f"assessment.{spec.assessment}",
-                                                                   spec.assessment)]}),
+                               {"en": [label("en", f"assessment.{spec.assessment}")]}),
             "language": doc["language"],
         }
         if spec.grading.strip():
             assessment["gradingScheme"] = {"id": f"{id_base}#gradingScheme-1", "type": "GradingScheme",
                                            "title": _lang_map(lang, spec.grading.strip())}
         if spec.supervision:
-            keys = ("supervision", f"supervision.{spec.supervision}")
-            text = f"{label(labels, keys[0])}: {label(labels, keys[1])}"
-            assessment["additionalNote"] = [_note(f"{id_base}#note-supervision",
-                                                  _text_language(labels, keys, lang), text)]
+            text = field(lang, "elements.supervision", label(lang, f"supervision.{spec.supervision}"))
+            assessment["additionalNote"] = [_note(f"{id_base}#note-supervision", lang, text)]
         doc["provenBy"] = [assessment]
 
     if spec.participation or spec.workload_hours:
         activity: dict[str, Any] = {
             "id": f"{id_base}#activity-1",
             "type": "LearningActivitySpecification",
-            "title": _lang_map(lang, spec.title.strip() or label(labels, "learning_activity")),
+            "title": _lang_map(lang, spec.title.strip() or label(lang, "learning_activity")),
         }
         if modes:
             activity["mode"] = modes
@@ -223,19 +214,17 @@ def elm_jsonld(spec: Spec, *, id_base: str, now: datetime, labels: dict[str, str
 
     notes = []
     if spec.quality_assurance.strip():
-        notes.append((
-            "qualityAssurance", lang, f"{label(labels, 'quality_assurance')}: {spec.quality_assurance.strip()}"))
+        notes.append(("qualityAssurance", field(lang, "elements.quality_assurance", spec.quality_assurance.strip())))
     if spec.stackability:
-        keys = ("stackability", f"stackability.{spec.stackability}")
-        text = f"{label(labels, keys[0])}: {label(labels, keys[1])}"
+        text = field(lang, "elements.stackability", label(lang, f"stackability.{spec.stackability}"))
         if spec.stackability == "stackable" and spec.stackable_towards.strip():
-            text += f" ({label(labels, 'stackable_towards')}: {spec.stackable_towards.strip()})"
-        notes.append(("stackability", _text_language(labels, keys, lang), text))
+            text += f" ({field(lang, 'stackable_towards', spec.stackable_towards.strip())})"
+        notes.append(("stackability", text))
     if spec.further_information.strip():
-        notes.append(("furtherInformation", lang,
-                      f"{label(labels, 'further_information')}: {spec.further_information.strip()}"))
+        notes.append(("furtherInformation",
+                      field(lang, "elements.further_information", spec.further_information.strip())))
     if notes:
-        doc["additionalNote"] = [_note(f"{id_base}#note-{key}", note_lang, text) for key, note_lang, text in notes]
+        doc["additionalNote"] = [_note(f"{id_base}#note-{key}", lang, text) for key, text in notes]
 
     doc["dateModified"] = _iso(now)
     return doc

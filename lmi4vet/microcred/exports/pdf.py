@@ -6,11 +6,10 @@ with their ESCO skills (label and URI); a table of the optional elements; a comp
 caller gives, or space to write); on every page a footer with the "specification, not a credential: unsigned"
 note, the date and the page number.
 
-Every text that is not the user's own (element names, headings, choice names, the footer) comes from
-``labels``, in the draft's language (the caller builds it from the locales); a key it lacks falls back to the
-English default in :data:`lmi4vet.microcred.exports.vocab.DEFAULT_LABELS_EN`, which lists the keys. Values are
-``str.format`` templates where they take one (``hours``: ``{hours}``; ``ects``: ``{ects}``; ``eqf_value``:
-``{level}``; ``page``: ``{page}``, ``{pages}``; ``outcomes_below``: ``{count}``).
+Every text that is not the user's own (element names, headings, choice names, the footer) comes from the
+locales (``microcred.export`` in ``locales/<lang>.yml``) in the draft's language, ``spec.language``, through
+:func:`lmi4vet.microcred.exports.vocab.label`; numbers (hours, ECTS credits) are written as that language writes
+them ("1,5" in fr/de/es/ro), the countries named in it.
 
 Fonts: DejaVu Sans (regular, bold, oblique) from the copy matplotlib bundles, embedded as subsets, so Romanian
 ș ț ă î â, German ß ä ö ü, Spanish and French accents render without any system font.
@@ -27,6 +26,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
+from lmi4vet.i18n import country_name, format_number
 from lmi4vet.microcred.exports import vocab
 from lmi4vet.microcred.spec import Spec
 
@@ -80,20 +80,27 @@ class _Sheet(FPDF):
         self.cell(right_width, 3.6, right, align="R")
 
 
-def _value_or_dash(text: str, labels: dict[str, str]) -> str:
-    return text.strip() or vocab.label(labels, "not_specified")
+def _number(value: float, lang: str) -> str:
+    """``value`` as ``lang`` writes it, with the decimals it has (at most two) and no trailing zeros: 2 -> "2",
+    1.5 -> "1,5" (fr/de/es/ro) or "1.5" (en)."""
+    decimals = 0 if float(value).is_integer() else min(len(f"{value:g}".partition(".")[2]), 2)
+    return format_number(value, lang, decimals)
 
 
-def spec_pdf(spec: Spec, labels: dict[str, str], *, now: datetime, completeness_note: str = "") -> bytes:
-    """The PDF specification sheet of ``spec`` (bytes). ``labels``: the texts in the draft's language (see the
-    module's docstring); ``now``: the date printed in the footer (and the PDF's creation date);
-    ``completeness_note``: e.g. the worksheet's completeness score and what still needs attention (a blank box
-    when empty)."""
-    lab = labels or {}
-    L = lambda key, **values: vocab.label(lab, key, **values)  # noqa: E731
-    date_text = f"{L('date')}: {format_date(now.date(), format='long', locale=spec.language)}"
+def spec_pdf(spec: Spec, *, now: datetime, completeness_note: str = "") -> bytes:
+    """The PDF specification sheet of ``spec`` (bytes), in the draft's language (see the module's docstring).
+    ``now``: the date printed in the footer (and the PDF's creation date); ``completeness_note``: e.g. the
+    worksheet's completeness score and what still needs attention (a blank box when empty)."""
+    lang = spec.language
+    L = lambda key, **values: vocab.label(lang, key, **values)  # noqa: E731
+
+    def value_or_dash(text: str) -> str:
+        return text.strip() or L("not_specified")
+
+    date_text = vocab.field(lang, "date", format_date(now.date(), format="long", locale=lang))
     pdf = _Sheet(L("footer"), date_text, L("page"))
-    pdf.set_title(f"{L('document_title')}: {spec.title.strip()}".rstrip(": "))
+    title = spec.title.strip()
+    pdf.set_title(vocab.field(lang, "document_title", title) if title else L("document_title"))
     pdf.set_author(spec.awarding_body.strip())
     pdf.set_subject(L("document_title"))
     pdf.set_lang(spec.language)
@@ -107,15 +114,15 @@ def spec_pdf(spec: Spec, labels: dict[str, str], *, now: datetime, completeness_
     pdf.cell(0, 5, L("document_title").upper(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "B", 17)
     pdf.set_text_color(*INK)
-    pdf.multi_cell(0, 8, _value_or_dash(spec.title, lab), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    countries = ", ".join(vocab.country_name(c, spec.language) for c in spec.countries if c.strip())
+    pdf.multi_cell(0, 8, value_or_dash(spec.title), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    countries = ", ".join(country_name(c.strip(), lang) for c in spec.countries if c.strip())
     place = " – ".join(p for p in (countries, spec.region.strip()) if p)
     issuer = " · ".join(p for p in (spec.awarding_body.strip(), place) if p)
     if issuer:
         pdf.ln(0.5)
         pdf.set_font(FONT, "", 10)
         pdf.set_text_color(*MUTED)
-        pdf.multi_cell(0, 5, f"{L('issuer')}: {issuer}", align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 5, vocab.field(lang, "issuer", issuer), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if spec.awarding_body_url.strip():
         pdf.set_font(FONT, "", 8.5)
         pdf.set_text_color(*ACCENT)
@@ -131,9 +138,9 @@ def spec_pdf(spec: Spec, labels: dict[str, str], *, now: datetime, completeness_
     award_time = L("filled_at_award")
     workload = []
     if spec.workload_hours:
-        workload.append(L("hours", hours=spec.workload_hours))
+        workload.append(L("hours", quantity=spec.workload_hours, hours=_number(spec.workload_hours, lang)))
     if spec.ects:
-        workload.append(L("ects", ects=vocab.format_number(spec.ects)))
+        workload.append(L("ects", quantity=spec.ects, ects=_number(spec.ects, lang)))
     outcome_count = len([o for o in spec.outcomes if o.text.strip()])
     awarding = spec.awarding_body.strip()
     if awarding and spec.awarding_body_url.strip():
@@ -144,7 +151,7 @@ def spec_pdf(spec: Spec, labels: dict[str, str], *, now: datetime, completeness_
 
     stackability = choice("stackability", spec.stackability)
     if spec.stackability == "stackable" and spec.stackable_towards.strip():
-        stackability += f"\n{L('stackable_towards')}: {spec.stackable_towards.strip()}"
+        stackability += f"\n{vocab.field(lang, 'stackable_towards', spec.stackable_towards.strip())}"
     mandatory = [
         ("learner_identification", award_time, True),
         ("title", spec.title, False),
@@ -186,15 +193,15 @@ def spec_pdf(spec: Spec, labels: dict[str, str], *, now: datetime, completeness_
                        line_height=4.4, padding=(1.3, 2.2), v_align="TOP", width=pdf.epw) as tbl:
             for key, value, award in rows:
                 row = tbl.row()
-                row.cell(L(key), style=label_style)
-                row.cell(_value_or_dash(value, lab), style=muted_style if award else None)
+                row.cell(L(f"elements.{key}"), style=label_style)
+                row.cell(value_or_dash(value), style=muted_style if award else None)
         pdf.ln(3)
 
     heading(L("annex_heading"))
     table(mandatory)
 
     # --- Learning outcomes (right under the table that refers to them) ------------------------------------
-    heading(L("outcomes"))
+    heading(L("elements.outcomes"))
     number_width = 7
     for n, outcome in enumerate((o for o in spec.outcomes if o.text.strip()), start=1):
         skills = [s for s in outcome.esco if s.get("uri")]
@@ -214,7 +221,7 @@ def spec_pdf(spec: Spec, labels: dict[str, str], *, now: datetime, completeness_
             pdf.set_x(MARGIN + number_width)
             pdf.set_font(FONT, "B", 7.5)
             pdf.set_text_color(*MUTED)
-            pdf.cell(0, 4, f"{L('esco_skills')}:", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.cell(0, 4, vocab.field(lang, "esco_skills", "").rstrip(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             # One line per skill: "• label  URI" (wrapping under the label, not under the number).
             pdf.set_left_margin(MARGIN + number_width + 2)
             for skill in skills:
@@ -242,7 +249,7 @@ def spec_pdf(spec: Spec, labels: dict[str, str], *, now: datetime, completeness_
     pdf.set_line_width(0.2)
     pdf.set_font(FONT, "", 9)
     pdf.set_text_color(*INK)
-    note = completeness_note.strip() or L("completeness_blank")
+    note = completeness_note.strip()
     if note:
         pdf.multi_cell(0, 4.8, note, border=1, align="L", padding=2.5, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     else:

@@ -2,7 +2,7 @@
 tables) and ESCO, with the URIs the Commission's ELM v3 samples use, plus the few concept schemes that are ours
 (marked ``OURS``: the EU has a list for them whose concept URIs we are not sure of, so we do not guess them).
 
-Also the default English labels of the specification's choices, used when a caller gives no labels.
+The texts (element names, choices, notes) are in the locales, under ``microcred.export``: :func:`label`.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from babel import Locale
+
+from lmi4vet.i18n import normalise_language, t
 
 # --- EU vocabularies (URIs as in the Commission's ELM v3 "Annex I micro-credential" sample) -------------------
 ELM_CONTEXT = "http://data.europa.eu/snb/model/context/edc-ap"
@@ -58,66 +60,21 @@ ESCO_SKILLS_SCHEME = "http://data.europa.eu/esco/concept-scheme/skills"
 OURS = "urn:lmi4vet:microcred"
 ASSESSMENT_SCHEME = f"{OURS}:assessment"
 
-# --- Default English labels (element names and choices), used when the caller gives none -------------------
-DEFAULT_LABELS_EN: dict[str, str] = {
-    "document_title": "Micro-credential specification",
-    "annex_heading": "Elements (Council Recommendation 2022/C 243/02, Annex I)",
-    "optional_heading": "Optional elements",
-    "outcomes_below": "{count} (listed below)",
-    "title": "Title of the micro-credential",
-    "countries": "Country(ies)/Region(s) of the issuer",
-    "region": "Region",
-    "awarding_body": "Awarding body(ies)",
-    "learner_identification": "Identification of the learner",
-    "date_of_issuing": "Date of issuing",
-    "outcomes": "Learning outcomes",
-    "workload": "Notional workload",
-    "eqf_level": "Level (EQF)",
-    "assessment": "Type of assessment",
-    "participation": "Form of participation in the learning activity",
-    "quality_assurance": "Type of quality assurance",
-    "prerequisites": "Prerequisites needed to enrol",
-    "supervision": "Supervision and identity verification during assessment",
-    "grading": "Grade achieved",
-    "stackability": "Integration/stackability options",
-    "stackable_towards": "Stackable towards",
-    "further_information": "Further information",
-    "esco_skills": "ESCO skills",
-    "hours": "{hours} hours",
-    "ects": "{ects} ECTS credits",
-    "eqf_value": "EQF level {level}",
-    "not_applicable": "Not applicable",
-    "not_specified": "—",
-    "filled_at_award": "Filled in at award time by the school's credential platform",
-    "completeness": "Completeness",
-    "completeness_blank": "",
-    "learning_activity": "Learning activity",
-    "date": "Date",
-    "page": "Page {page}/{pages}",
-    "issuer": "Issuer",
-    "unsigned": "Unsigned specification: the school's credential platform issues and signs the credentials.",
-    "footer": "Specification (not a credential): unsigned; issued and signed by the school's credential platform",
-    "assessment.written_test": "Written test",
-    "assessment.oral_exam": "Oral exam",
-    "assessment.practical_demonstration": "Practical demonstration",
-    "assessment.project": "Project",
-    "assessment.portfolio": "Portfolio",
-    "assessment.online_quiz": "Online quiz",
-    "participation.online": "Online",
-    "participation.onsite": "On site",
-    "participation.blended": "Blended",
-    "supervision.unsupervised_no_id": "Unsupervised, no identity verification",
-    "supervision.supervised_no_id": "Supervised, no identity verification",
-    "supervision.supervised_with_id": "Supervised (online or on site) with identity verification",
-    "stackability.standalone": "Stand-alone, independent micro-credential",
-    "stackability.stackable": "Integrated, stackable towards another credential",
-}
+# --- Texts ------------------------------------------------------------------------------------------------
 
 
-def label(labels: dict[str, str] | None, key: str, **values: Any) -> str:
-    """``labels[key]`` (falling back to the English default, then to the key), formatted with ``values``."""
-    text = (labels or {}).get(key) or DEFAULT_LABELS_EN.get(key, key)
-    return text.format(**values) if values else text
+def label(lang: str, key: str, *, quantity: float | None = None, **values: Any) -> str:
+    """The text of ``microcred.export.<key>`` in ``lang`` (from ``locales/<lang>.yml``), filled with ``values``.
+    With ``quantity``, the plural form of ``key`` that fits it in ``lang`` (``hours.one``, ``hours.few``, ...:
+    "1 hour", "60 de ore", "1,5 heure")."""
+    if quantity is not None:
+        key = f"{key}.{Locale.parse(normalise_language(lang)).plural_form(quantity)}"
+    return t(lang, f"microcred.export.{key}", **values)
+
+
+def field(lang: str, key: str, value: str) -> str:
+    """The label ``key`` and ``value`` as ``lang`` writes them: "Date: 3 December 2026", "Date : 3 décembre 2026"."""
+    return label(lang, "field", label=label(lang, key), value=value)
 
 
 def country_alpha3(code: str) -> str:
@@ -128,17 +85,7 @@ def country_alpha3(code: str) -> str:
         raise ValueError(f"unsupported country code {code!r}: one of {', '.join(sorted(COUNTRY_CODES))}") from None
 
 
-def country_name(code: str, language: str) -> str:
-    """The name of country ``code`` (alpha-2) in ``language``, from the CLDR data Babel carries."""
-    alpha2 = "GR" if code.strip().upper() == "EL" else code.strip().upper()
-    return Locale.parse(language).territories.get(alpha2, alpha2)
-
-
-def language_name(code: str, language: str) -> str:
-    """The name of language ``code`` in ``language``."""
-    return Locale.parse(language).languages.get(code, code)
-
-
-def format_number(value: float) -> str:
-    """1.5 -> "1.5", 2.0 -> "2"."""
+def plain_number(value: float) -> str:
+    """A number as the machine-readable JSON documents write it, whatever the language: 1.5 -> "1.5", 2.0 -> "2"
+    (the PDF, for people, uses :func:`lmi4vet.i18n.format_number`)."""
     return f"{value:g}"
