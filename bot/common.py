@@ -102,7 +102,7 @@ class ChannelInput(InputChannel):
                 self.deliver, self.output_for, lambda message, text: self.text_call(message.address, text),
                 self.store.sender_id, apology_after=runtime.apology_after, turn_timeout=runtime.turn_timeout,
                 reconcile=self.reconcile, action_health_url=runtime.action_url.rsplit("/", 1)[0] + "/health",
-                deliver_bulk=self.deliver_bulk)
+                pace_bulk=self.pace_bulk)
         return self._worker
 
     # -- what each channel provides --------------------------------------------------------------------------
@@ -110,10 +110,9 @@ class ChannelInput(InputChannel):
     async def deliver(self, call: dict[str, Any]) -> str:
         """Make one provider call; return the provider's message id."""
 
-    async def deliver_bulk(self, call: dict[str, Any]) -> str:
-        """A call of a bulk send (a broadcast): :meth:`deliver` within the channel's bulk rate limit (none by
-        default)."""
-        return await self.deliver(call)
+    async def pace_bulk(self, call: dict[str, Any]) -> None:
+        """Wait until a bulk send (a broadcast, a reminder) may make ``call`` within the channel's bulk rate
+        limits (no wait by default); the call then goes through :meth:`deliver` like any other."""
 
     @abstractmethod
     def output_for(self, message: Stored, turn: Turn) -> OutputChannel:

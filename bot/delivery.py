@@ -56,6 +56,7 @@ UNCERTAIN = "?"  # what a reconciler answers when the provider cannot tell wheth
 # call (oldest first; none: it did not arrive), or UNCERTAIN.
 Reconcile = Callable[[dict[str, Any], datetime], Awaitable["list[str] | str"]]
 Sleep = Callable[[float], Awaitable[Any]]
+Pace = Callable[[dict[str, Any]], Awaitable[None]]  # waits until a call may be made (a bulk send's rate limits)
 
 
 async def send_with_policy(deliver: Deliver, call: dict[str, Any], sleep: Sleep = asyncio.sleep) -> str:
@@ -92,10 +93,13 @@ class Turn:
     """
 
     def __init__(self, inbox: Inbox, message: Stored, deliver: Deliver, sleep: Sleep = asyncio.sleep,
-                 reconcile: Reconcile | None = None) -> None:
+                 reconcile: Reconcile | None = None, pace: Pace | None = None) -> None:
         self.inbox = inbox
         self.message = message
         self.deliver = deliver
+        # A bulk send waits for its rate limits BEFORE its call is recorded as "sending": a crash then leaves
+        # at most the calls on the wire uncertain, not every call waiting for its turn.
+        self.pace = pace
         self.sleep = sleep
         self.reconcile = reconcile
         self.seq = 0  # calls of this turn so far (made now, or before a restart)
@@ -135,6 +139,8 @@ class Turn:
         if before is not None and before[0] == SENDING and await self._settled(seq, call, before[1]):
             return
         message = self.message
+        if self.pace is not None:
+            await self.pace(call)
         await asyncio.to_thread(self.inbox.record_call, message.id, message.sender_id, seq, call)
         if self.stopped:
             await asyncio.to_thread(self.inbox.finish_call, message.id, seq, SKIPPED, None, "contact stopped")
@@ -145,7 +151,7 @@ class Turn:
         """One call under the policy; returns its outbox status."""
         message = self.message
         try:
-            provider_id = await send_with_policy(self.deliver, call, self.sleep)
+            provider_id = await send_with_policy(self._deliver_once_paced(), call, self.sleep)
         except Blocked as exc:
             logger.warning("%s: contact %s stopped (%s)", message.channel, message.sender_id[:8], exc)
             self.stopped = True
@@ -171,6 +177,22 @@ class Turn:
         await asyncio.to_thread(self.inbox.finish_call, message.id, seq, SENT, provider_id)
         return SENT
 
+    def _deliver_once_paced(self) -> Deliver:
+        """What the policy calls for one call: paced again before each retry (the first try was paced before
+        the call was recorded)."""
+        if self.pace is None:
+            return self.deliver
+        tries = 0
+
+        async def deliver(call: dict[str, Any]) -> str:
+            nonlocal tries
+            tries += 1
+            if tries > 1:
+                await self.pace(call)
+            return await self.deliver(call)
+
+        return deliver
+
     async def flush(self) -> int:
         """Retry the calls of this message still pending in the outbox; return how many remain pending."""
         self.pending = 0
@@ -186,6 +208,8 @@ class Turn:
                 await asyncio.to_thread(self.inbox.finish_call, self.message.id, seq, SKIPPED, None,
                                         "contact stopped")
                 continue
+            if self.pace is not None:
+                await self.pace(call)
             await asyncio.to_thread(self.inbox.record_call, self.message.id, self.message.sender_id, seq, call)
             await self._attempt(seq, call)
         return self.pending

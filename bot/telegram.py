@@ -274,16 +274,18 @@ class TelegramInput(ChannelInput):
         async with self._overall:
             return await call_bot_api(self.bot, call)
 
-    async def deliver_bulk(self, call: dict[str, Any]) -> str:
-        """A broadcast's call: within the bulk share of the overall rate and one a second per chat."""
+    async def pace_bulk(self, call: dict[str, Any]) -> None:
+        """A broadcast's or reminder's turn: one a second per chat, within the bulk share of the overall rate.
+        The call then goes through :meth:`deliver`, whose overall limit, taken right before the request, keeps
+        every second within Telegram's 30 whatever the database write in between took."""
         chat = str(call.get("chat_id"))
         limiter = self._chats.get(chat)
         if limiter is None:
             if len(self._chats) > 10_000:
                 self._chats.clear()  # idle chats' buckets are full again anyway
             limiter = self._chats[chat] = AsyncLimiter(*CHAT)
-        async with limiter, self._bulk:
-            return await self.deliver(call)
+        await limiter.acquire()
+        await self._bulk.acquire()
 
     async def handle_update(self, update: dict[str, Any]) -> str:
         """Process one update (from the webhook or from polling): store it in the inbox (the worker answers);

@@ -23,7 +23,7 @@ the worker (``wake``) after each; it also looks for new rows every few seconds.
 
 Broadcasts (:mod:`lmi4vet.events`): the task queue puts one row of kind ``broadcast`` per recipient into the
 inbox; the worker checks right before sending that it is still wanted (not interrupted, no STOP since, not
-blocked), sends it through ``deliver_bulk`` (the channel's rate limits for bulk sends), and records the result
+blocked), sends it within the channel's rate limits for bulk sends (``pace_bulk``), and records the result
 per recipient. On WhatsApp outside the window the broadcast's template goes instead, or nothing. Reminders
 before an event and the feedback question after it (rows of kind ``reminder``, with buttons) go the same way,
 checked by :func:`lmi4vet.events.reminders.still_due`.
@@ -44,7 +44,7 @@ from typing import Any
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.delivery import Deliver, Reconcile, Turn
+from bot.delivery import Deliver, Pace, Reconcile, Turn
 from lmi4vet.db.engine import session_scope
 from lmi4vet.events import dispatch, reminders
 from lmi4vet.events.audience import OUTSIDE_WINDOW
@@ -61,6 +61,10 @@ FLUSH_BACKOFF = (5.0, 15.0, 60.0, 300.0, 900.0)  # seconds between retries of re
 HEALTH_TIMEOUT = 0.5  # seconds the action server's health check may take
 POLL_INTERVAL = 5.0  # seconds between looks for rows the console queued without waking the worker
 BUSY_PATIENCE = 5  # with the action server healthy (just busy), the "taking longer" notice waits 5x longer
+# Broadcast messages and reminders worked on at once: about a second of Telegram's limit. The rest wait in
+# the inbox (not as 20,000 tasks that flood the event loop and the database threads people's answers need).
+BULK_LANE = 24
+BULK_KINDS = (dispatch.BROADCAST, reminders.REMINDER)
 
 MakeOutput = Callable[[Stored, Turn], OutputChannel]
 Resume = Callable[[str], Awaitable[None]]  # gives a paused conversation back to the bot (ConversationResumed)
@@ -106,12 +110,12 @@ class InboxWorker:
     def __init__(self, channel: str, inbox: Inbox, spool: Spool, deliver: Deliver, make_output: MakeOutput,
                  notice_call: NoticeCall, sender_of: Callable[[str, str], str], apology_after: float = 2.0,
                  turn_timeout: float = 120.0, reconcile: Reconcile | None = None,
-                 action_health_url: str = "", deliver_bulk: Deliver | None = None) -> None:
+                 action_health_url: str = "", pace_bulk: Pace | None = None) -> None:
         self.channel = channel
         self.inbox = inbox
         self.spool = spool
         self.deliver = deliver
-        self.deliver_bulk = deliver_bulk or deliver
+        self.pace_bulk = pace_bulk  # bulk sends wait for the channel's bulk rate limits first
         self.make_output = make_output
         self.notice_call = notice_call
         self.sender_of = sender_of  # (channel, address) -> the pseudonymous sender id
@@ -129,6 +133,8 @@ class InboxWorker:
         self._noticed: set[tuple[int, int]] = set()
         self._queued: set[int] = set()
         self._started = asyncio.Event()
+        self._bulk_queue: asyncio.Queue[int] = asyncio.Queue()
+        self._bulk_lane: list[asyncio.Task] = []
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     async def start(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], resume: Resume | None = None) -> int:
@@ -138,11 +144,13 @@ class InboxWorker:
         self._started.set()
         if self._poller is None:
             self._poller = asyncio.ensure_future(self._poll_loop())
+        if not self._bulk_lane:
+            self._bulk_lane = [asyncio.ensure_future(self._bulk_loop()) for _ in range(BULK_LANE)]
         count = 0
         try:
             await self.drain_spool()
             for message in await asyncio.to_thread(self.inbox.unfinished, self.channel):
-                self.submit(message.id, message.sender_id)
+                self.submit(message.id, message.sender_id, bulk=message.kind in BULK_KINDS)
                 count += 1
         except SQLAlchemyError:
             logger.exception("%s: the inbox cannot be read at start-up; retrying in the background", self.channel)
@@ -161,15 +169,23 @@ class InboxWorker:
             self._poller.cancel()
         if self._spool_task is not None:
             self._spool_task.cancel()
-        for task in list(self._background):
+        for task in [*self._background, *self._bulk_lane]:
             task.cancel()
+        self._bulk_lane = []
         await self.runner.drain()
+        while not self._bulk_queue.empty():  # not started: they stay in the inbox for the next start
+            self._queued.discard(self._bulk_queue.get_nowait())
+            self._bulk_queue.task_done()
 
-    def submit(self, inbox_id: int, sender_id: str) -> None:
-        """Queue a stored message behind the sender's earlier ones (once, however often it is submitted)."""
+    def submit(self, inbox_id: int, sender_id: str, bulk: bool = False) -> None:
+        """Queue a stored message behind the sender's earlier ones (once, however often it is submitted); a
+        bulk message (a broadcast's, a reminder) goes to the bulk lane instead, outside the sender's order."""
         if inbox_id in self._queued:
             return
         self._queued.add(inbox_id)
+        if bulk:
+            self._bulk_queue.put_nowait(inbox_id)
+            return
 
         async def work() -> None:
             try:
@@ -179,6 +195,24 @@ class InboxWorker:
                 self._queued.discard(inbox_id)
 
         self.runner.submit(sender_id, work)
+
+    async def _bulk_loop(self) -> None:
+        """One of the bulk lane's workers: broadcast messages and reminders, one at a time, oldest first."""
+        await self._started.wait()
+        while True:
+            inbox_id = await self._bulk_queue.get()
+            try:
+                await self.process(inbox_id)
+            except Exception:
+                logger.exception("%s: bulk message %d failed; it stays in the inbox", self.channel, inbox_id)
+            finally:
+                self._queued.discard(inbox_id)
+                self._bulk_queue.task_done()
+
+    async def drain(self) -> None:
+        """Wait until everything submitted so far is handled: the senders' queues and the bulk lane."""
+        await self.runner.drain()
+        await self._bulk_queue.join()
 
     def wake(self) -> None:
         """Look for new rows in the inbox now (the console queued an adviser's reply or a resume)."""
@@ -191,7 +225,7 @@ class InboxWorker:
             self._wake.clear()
             try:
                 for message in await asyncio.to_thread(self.inbox.unfinished, self.channel):
-                    self.submit(message.id, message.sender_id)
+                    self.submit(message.id, message.sender_id, bulk=message.kind in BULK_KINDS)
             except SQLAlchemyError:
                 logger.warning("%s: the inbox cannot be read; looking again in %.0f s", self.channel, POLL_INTERVAL)
 
@@ -248,7 +282,8 @@ class InboxWorker:
         if message is None or message.status == DONE:
             return True  # erased, or handled already
         if message.kind in (dispatch.BROADCAST, reminders.REMINDER):
-            await self._send_bulk(message, Turn(self.inbox, message, self.deliver_bulk, reconcile=self.reconcile))
+            await self._send_bulk(message, Turn(self.inbox, message, self.deliver, reconcile=self.reconcile,
+                                                pace=self.pace_bulk))
             return True
         turn = Turn(self.inbox, message, self.deliver, reconcile=self.reconcile)
         if message.kind == AGENT:

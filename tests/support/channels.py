@@ -37,7 +37,7 @@ def run_worker_scenario(channel: Any, api: Any, on_new_message: Callable[[Any], 
         await worker.start(on_new_message, resume=resume)
         try:
             await body(worker)
-            await worker.runner.drain()
+            await worker.drain()
         finally:
             await worker.stop()
             await channel.bot.shutdown()

@@ -233,7 +233,7 @@ def whatsapp_webhooks(store, on_new_message, number: str, forms: list[dict[str, 
             outcomes.append(await channel.handle_fields({"MessageSid": f"SM{number[-4:]}{n}", "From": number,
                                                           **form}))
             if drain_each:
-                await channel.worker.runner.drain()
+                await channel.worker.drain()
         await channel.worker.stop()
         await channel.client.http_client.close()
         return outcomes

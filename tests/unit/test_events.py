@@ -850,7 +850,7 @@ def test_the_worker_sends_a_broadcast_records_it_and_keeps_to_the_bulk_rate(tmp_
     async def body(worker) -> None:
         for n in range(60):  # each writes once: the channel knows their chat
             await channel.receive(Inbound("telegram", f"u{n}", str(9000 + n), "/greet", "de"))
-        await worker.runner.drain()
+        await worker.drain()
         senders.extend(channel.store.sender_id("telegram", str(9000 + n)) for n in range(60))
         for sender in senders:
             opt_in(engine, sender, "DE", "de", at=now)
@@ -865,7 +865,7 @@ def test_the_worker_sends_a_broadcast_records_it_and_keeps_to_the_bulk_rate(tmp_
         started = len(api.calls_of("sendMessage"))
         worker.wake()
         await asyncio.to_thread(api.wait_for, "sendMessage", started + 59, 60)
-        await worker.runner.drain()
+        await worker.drain()
         with session_scope(engine) as session:
             assert dispatch.finish_if_sent(session, broadcast_id, datetime.utcnow())
             assert aud.totals(session, broadcast_id) == {"queued": 0, "sent": 59, "delivered": 0, "failed": 0,
@@ -907,7 +907,7 @@ def test_stop_and_start_are_answered_by_the_worker_at_once(tmp_path) -> None:
     async def body(worker) -> None:
         for n, text in enumerate(["¡BAJA!", "alta", "alta"]):
             await channel.receive(Inbound("telegram", f"k{n}", "777", text, "es"))
-            await worker.runner.drain()
+            await worker.drain()
         with session_scope(channel.store.engine) as session:
             sender = channel.store.sender_id("telegram", "777")
             assert [(e.topic, e.opted_in, e.method, e.language) for e in con.history(session, sender)] == [

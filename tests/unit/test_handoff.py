@@ -459,7 +459,7 @@ def test_the_worker_relays_both_ways_and_gives_the_chat_back(tmp_path) -> None:
     async def body(worker) -> None:
         for n, text in enumerate(["quiero una persona", "hola, <necesito> ayuda"]):
             await channel.receive(Inbound("telegram", str(n), "4242", text, "es"))
-            await worker.runner.drain()
+            await worker.drain()
         sender = channel.store.sender_id("telegram", "4242")
         with session_scope(engine) as session:
             ticket_id = tickets.active_ticket(session, sender).id

@@ -128,6 +128,46 @@ def test_a_retried_turn_sends_nothing_twice(inbox) -> None:
                                                                     (3, "sent", "m3")]
 
 
+def test_a_paced_call_is_recorded_only_once_its_turn_has_come_and_paced_again_on_a_retry(inbox) -> None:
+    """A bulk send waits for its rate limit before its call is recorded as "sending", so a crash during the
+    wait leaves nothing uncertain (a call recorded as sending is never made again after a restart)."""
+    inbox_id = inbox.accept(message(1), "s1")
+    paced: list[str] = []
+    made: list[str] = []
+    answers = [Transient("429", retry_after=0.0), "m1"]
+
+    async def scenario() -> None:
+        gate = asyncio.Event()
+
+        async def pace(call) -> None:
+            paced.append(call["text"])
+            await gate.wait()
+
+        async def deliver(call) -> str:
+            made.append(call["text"])
+            answer = answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        async def no_sleep(_seconds) -> None:
+            return None
+
+        turn = Turn(inbox, inbox.get(inbox_id), deliver, no_sleep, pace=pace)
+        sending = asyncio.ensure_future(turn.send({"text": "news"}))
+        await asyncio.sleep(0.2)
+        assert paced == ["news"] and made == []
+        assert await asyncio.to_thread(inbox.ledger, inbox_id) == {}  # waiting: nothing recorded yet
+        gate.set()
+        await sending
+
+    asyncio.run(scenario())
+    assert made == ["news", "news"] and paced == ["news", "news"]  # the retry after the 429 waited its turn too
+    with session_scope(inbox.engine) as session:
+        [row] = session.query(OutboxMessage).all()
+        assert (row.seq, row.status, row.provider_id) == (1, "sent", "m1")
+
+
 def test_the_policy_waits_out_429_and_backs_off_on_5xx() -> None:
     answers = [Transient("429", retry_after=3.0), Transient("502"), Transient("503"), "ok"]
     waited: list[float] = []
@@ -399,3 +439,48 @@ def test_odd_webhook_fields_are_ignored_or_read_safely(tmp_path) -> None:
     assert asyncio.run(scenario()) == ["ignored", "media"]
     [stored] = channel.worker.inbox.unfinished("whatsapp")
     assert (stored.text, stored.meta) == ("/out_of_scope", {"media": "empty"})
+
+
+def test_bulk_messages_go_through_a_bounded_lane_outside_the_senders_order(tmp_path) -> None:
+    """20,000 broadcast rows must not become 20,000 tasks at once: at most BULK_LANE are worked on together,
+    and a person's own message does not wait behind their broadcast message."""
+    from bot import worker as worker_module
+    from tests.standins.servers import TelegramStandIn
+
+    api = TelegramStandIn(TOKEN).start()
+    channel = telegram_channel(tmp_path, api)
+    running, peak, order = 0, 0, []
+
+    async def scenario() -> None:
+        nonlocal running, peak
+        worker = channel.worker
+        gate = asyncio.Event()
+
+        async def process(inbox_id: int) -> None:
+            nonlocal running, peak
+            running += 1
+            peak = max(peak, running)
+            if inbox_id < 1000:
+                await gate.wait()
+            order.append(inbox_id)
+            running -= 1
+
+        worker.process = process
+        await worker.start(lambda _message: None)
+        for inbox_id in range(1, 301):
+            worker.submit(inbox_id, "the-same-person", bulk=True)
+        worker.submit(5000, "the-same-person")  # their own message: not behind the 300
+        deadline = asyncio.get_running_loop().time() + 10
+        while 5000 not in order and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+        assert order == [5000] and running == worker_module.BULK_LANE
+        gate.set()
+        await worker.drain()
+        await worker.stop()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        api.stop()
+    assert peak == worker_module.BULK_LANE + 1  # the lane, plus the person's message beside it
+    assert sorted(order) == [*range(1, 301), 5000]
