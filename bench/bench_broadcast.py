@@ -19,8 +19,8 @@ worker's looks at the inbox takes (``Inbox.unfinished``, every 5 s and on each w
 many outbox rows are in ``sending`` at once (a bulk call is recorded once the rate limiter lets it through, so
 it should stay near the bulk lane's size), and the peak RSS.
 
-Run with ``.venv/bin/python bench/bench_broadcast.py [--subscribers N]``: about 17 minutes at 20,000 (the bulk
-rate is 20/s), 100 seconds at 2,000. Exits 1 when more than 30 messages
+Run with ``.venv/bin/python bench/bench_broadcast.py [--subscribers N]``: about 23 minutes at 20,000 (the bulk
+rate is 15/s), 2 minutes at 2,000. Exits 1 when more than 30 messages
 arrived in some second, when a message failed, was sent twice or reached someone who said STOP, when the count
 at the stand-in is not the planned recipients minus the skipped ones, or at the time-out.
 """

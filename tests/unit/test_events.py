@@ -882,10 +882,10 @@ def test_the_worker_sends_a_broadcast_records_it_and_keeps_to_the_bulk_rate(tmp_
     assert str(9007) not in {str(c.params["chat_id"]) for c in sends}
     times = sorted(c.at for c in sends)
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
-    # Sent at most 24 a second; measured where they arrive (as Telegram counts), a loaded machine can bunch a
+    # Sent at most 18 a second; measured where they arrive (as Telegram counts), a loaded machine can bunch a
     # few together, so the check is Telegram's own limit (without the limiter all 59 arrive within a second).
     assert busiest <= 30, f"{busiest} broadcast messages in one second"
-    assert times[-1] - times[0] >= 2.0  # 59 messages at 20/s after a burst of 4 take 2.75 s
+    assert times[-1] - times[0] >= 3.0  # 59 messages at 15/s after a burst of 3 take 3.7 s
 
 
 def test_stop_and_start_are_answered_by_the_worker_at_once(tmp_path) -> None:
