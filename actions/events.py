@@ -69,6 +69,12 @@ def _line(number: int, event: Event, lang: str) -> str:
              place=place, topic=topic_name(event.topic, lang))
 
 
+def read_request(tracker: Tracker, reply: Reply) -> EventQuery:
+    """What the latest message asks for (country, topic, period, "mine"), with the NLU's country entities."""
+    return parse(latest_text(tracker), reply.language, _now(), ZoneInfo(Settings.from_env().events_timezone),
+                 countries=entity_values(tracker, "country"))
+
+
 def _filters(query: EventQuery, lang: str) -> str:
     parts = []
     if query.country:
@@ -95,9 +101,7 @@ def _more_buttons(reply: Reply) -> list[Button]:
 def list_events(reply: Reply, tracker: Tracker, session: Session) -> list[EventType]:
     """Upcoming events matching the message (country, topic, period), as buttons."""
     settings = Settings.from_env()
-    text = latest_text(tracker)
-    query = parse(text, reply.language, _now(), ZoneInfo(settings.events_timezone),
-                  countries=entity_values(tracker, "country"))
+    query = read_request(tracker, reply)
     if query.mine:
         return my_registrations(reply, session)
     topic = _entity(tracker, "topic")
@@ -286,17 +290,15 @@ class ActionEvents(LocalizedAction):
 
 
 # -- updates: /preferences -------------------------------------------------------------------------------------
-def _country_for(tracker: Tracker, reply: Reply) -> str:
-    """The country new opt-ins are for: a button's, the message's, the conversation's; else Europe-wide."""
-    settings = Settings.from_env()
+def _country_for(tracker: Tracker, query: EventQuery) -> str:
+    """The country new opt-ins are for: a button's, the message's (``query``), the conversation's; else
+    Europe-wide."""
     given = _entity(tracker, "country")
     if given:
         try:
             return catalogue.country_code(given)
         except ValueError:
             pass
-    query = parse(latest_text(tracker), reply.language, _now(), ZoneInfo(settings.events_timezone),
-                  countries=entity_values(tracker, "country"))
     if query.country:
         return query.country
     slot = str(tracker.get_slot("country") or "")
@@ -355,7 +357,8 @@ class ActionPreferences(LocalizedAction):
     def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         method = "command" if _entity(tracker, "via") == "command" else "button"
         opt, topic = _entity(tracker, "opt"), _entity(tracker, "topic")
-        country = _country_for(tracker, reply)
+        query = read_request(tracker, reply)
+        country = _country_for(tracker, query)
         now = _now()
         said = ""
         with kb_session() as session:
@@ -371,9 +374,4 @@ class ActionPreferences(LocalizedAction):
             elif opt == "resume":
                 consent.resubscribe(session, reply.sender_id, method, reply.language, now)
                 said = reply.text("updates.started")
-            suggest = None
-            if not opt:
-                settings = Settings.from_env()
-                suggest = parse(latest_text(tracker), reply.language, now,
-                                ZoneInfo(settings.events_timezone)).topic
-            return show_preferences(reply, session, country, said, suggest)
+            return show_preferences(reply, session, country, said, None if opt else query.topic)

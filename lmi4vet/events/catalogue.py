@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from lmi4vet import SUPPORTED_LANGUAGES
+from lmi4vet.countries import CLDR_CODES
 from lmi4vet.db.models import ChannelUser
 from lmi4vet.events.models import Event, EventText, Registration, Subscriber
 
@@ -35,7 +36,7 @@ FOLLOWUP_WITHIN = timedelta(days=7)  # follow-ups not sent by then are dropped (
 TITLE_LIMIT = 120
 DESCRIPTION_LIMIT = 2000
 # Eurostat's codes (lmi4vet.countries) where ISO 3166-1 differs: Greece, the United Kingdom.
-_EUROSTAT_TO_ISO = {"EL": "GR", "UK": "GB"}
+_EUROSTAT_TO_ISO = CLDR_CODES
 # CLDR territories with two letters that are not ISO 3166-1 countries (XK, Kosovo, is kept: EU bodies use it).
 _NOT_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"}
 _FIELDS = ("start", "end", "timezone", "place", "online_url", "country", "topic", "capacity")
