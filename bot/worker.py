@@ -149,9 +149,7 @@ class InboxWorker:
         count = 0
         try:
             await self.drain_spool()
-            for message in await asyncio.to_thread(self.inbox.unfinished, self.channel):
-                self.submit(message.id, message.sender_id, bulk=message.kind in BULK_KINDS)
-                count += 1
+            count = await self._submit_unfinished()
         except SQLAlchemyError:
             logger.exception("%s: the inbox cannot be read at start-up; retrying in the background", self.channel)
             self._later(5.0, self._restart_pickup)
@@ -196,6 +194,13 @@ class InboxWorker:
 
         self.runner.submit(sender_id, work)
 
+    async def _submit_unfinished(self) -> int:
+        """Submit every message of the inbox not done yet (bulk ones to the bulk lane); how many there were."""
+        unfinished = await asyncio.to_thread(self.inbox.unfinished, self.channel)
+        for message in unfinished:
+            self.submit(message.id, message.sender_id, bulk=message.kind in BULK_KINDS)
+        return len(unfinished)
+
     async def _bulk_loop(self) -> None:
         """One of the bulk lane's workers: broadcast messages and reminders, one at a time, oldest first."""
         await self._started.wait()
@@ -224,8 +229,7 @@ class InboxWorker:
                 await asyncio.wait_for(self._wake.wait(), timeout=POLL_INTERVAL)
             self._wake.clear()
             try:
-                for message in await asyncio.to_thread(self.inbox.unfinished, self.channel):
-                    self.submit(message.id, message.sender_id, bulk=message.kind in BULK_KINDS)
+                await self._submit_unfinished()
             except SQLAlchemyError:
                 logger.warning("%s: the inbox cannot be read; looking again in %.0f s", self.channel, POLL_INTERVAL)
 
