@@ -15,7 +15,7 @@ limiters. The run ends when no recipient is ``queued`` any more (or at the time-
 Also measured, since they decide how the send behaves at this size: how long a person who writes to the bot
 during the broadcast waits for the answer (a probe every 30 s from a new chat, answered by a stand-in for Rasa:
 webhook store, then reply at the stand-in), the longest pause between two arrivals, how long each of the
-worker's looks at the inbox takes (``Inbox.unfinished``, every 5 s and on each wake), the event loop's lag, how
+worker's looks at the inbox takes (``Inbox.waiting``, every 5 s and on each wake), the event loop's lag, how
 many outbox rows are in ``sending`` at once (a bulk call is recorded once the rate limiter lets it through, so
 it should stay near the bulk lane's size), and the peak RSS.
 
@@ -236,14 +236,14 @@ async def probe(channel: Any, arrivals: RemoteStandIn, number: int, since: float
 
 @dataclass
 class Polls:
-    """Each of the worker's looks at the inbox (``Inbox.unfinished``): seconds and rows read."""
+    """Each of the worker's looks at the inbox (``Inbox.waiting``): seconds and rows read."""
 
     looks: list[tuple[float, int]] = field(default_factory=list)
 
-    def wrap(self, unfinished: Callable[[str], list[Any]]) -> Callable[[str], list[Any]]:
-        def timed(channel: str) -> list[Any]:
+    def wrap(self, waiting: Callable[[str, int], list[Any]]) -> Callable[[str, int], list[Any]]:
+        def timed(channel: str, after: int = 0) -> list[Any]:
             started = time.perf_counter()
-            rows = unfinished(channel)
+            rows = waiting(channel, after)
             self.looks.append((time.perf_counter() - started, len(rows)))
             return rows
 
@@ -437,7 +437,7 @@ def send(args: argparse.Namespace, var: Path) -> int:
     broadcast_id, stopped_chats, setup_seconds = populate(engine, channel.store, args.subscribers, now)
     polls = Polls()
     worker = channel.worker
-    worker.inbox.unfinished = polls.wrap(worker.inbox.unfinished)
+    worker.inbox.waiting = polls.wrap(worker.inbox.waiting)
     watch = Watch(rss_before=rss_mb())
     time_the_calls(watch.made)
     turns: list[str] = []

@@ -60,6 +60,9 @@ RETRY_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)  # seconds between attempts of
 FLUSH_BACKOFF = (5.0, 15.0, 60.0, 300.0, 900.0)  # seconds between retries of replies left pending
 HEALTH_TIMEOUT = 0.5  # seconds the action server's health check may take
 POLL_INTERVAL = 5.0  # seconds between looks for rows the console queued without waking the worker
+# Most looks read only rows newer than the newest one seen; every FULL_LOOK_EVERY-th reads them all again (a
+# row committed late with a lower id, a message whose work ended with an error and that is still not done).
+FULL_LOOK_EVERY = 12
 BUSY_PATIENCE = 5  # with the action server healthy (just busy), the "taking longer" notice waits 5x longer
 # Broadcast messages and reminders worked on at once: about a second of Telegram's limit. The rest wait in
 # the inbox (not as 20,000 tasks that flood the event loop and the database threads people's answers need).
@@ -132,6 +135,8 @@ class InboxWorker:
         self._spool_task: asyncio.Task | None = None
         self._noticed: set[tuple[int, int]] = set()
         self._queued: set[int] = set()
+        self._seen = 0  # the newest inbox id a look has submitted
+        self._looks = 0
         self._started = asyncio.Event()
         self._bulk_queue: asyncio.Queue[int] = asyncio.Queue()
         self._bulk_lane: list[asyncio.Task] = []
@@ -149,7 +154,7 @@ class InboxWorker:
         count = 0
         try:
             await self.drain_spool()
-            count = await self._submit_unfinished()
+            count = await self._submit_unfinished(full=True)
         except SQLAlchemyError:
             logger.exception("%s: the inbox cannot be read at start-up; retrying in the background", self.channel)
             self._later(5.0, self._restart_pickup)
@@ -194,12 +199,14 @@ class InboxWorker:
 
         self.runner.submit(sender_id, work)
 
-    async def _submit_unfinished(self) -> int:
-        """Submit every message of the inbox not done yet (bulk ones to the bulk lane); how many there were."""
-        unfinished = await asyncio.to_thread(self.inbox.unfinished, self.channel)
-        for message in unfinished:
-            self.submit(message.id, message.sender_id, bulk=message.kind in BULK_KINDS)
-        return len(unfinished)
+    async def _submit_unfinished(self, full: bool) -> int:
+        """Submit the messages of the inbox not done yet (bulk ones to the bulk lane): all of them (``full``)
+        or those newer than the newest one seen; how many were read."""
+        waiting = await asyncio.to_thread(self.inbox.waiting, self.channel, 0 if full else self._seen)
+        for inbox_id, sender_id, kind in waiting:
+            self.submit(inbox_id, sender_id, bulk=kind in BULK_KINDS)
+            self._seen = max(self._seen, inbox_id)
+        return len(waiting)
 
     async def _bulk_loop(self) -> None:
         """One of the bulk lane's workers: broadcast messages and reminders, one at a time, oldest first."""
@@ -228,8 +235,9 @@ class InboxWorker:
             with suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=POLL_INTERVAL)
             self._wake.clear()
+            self._looks += 1
             try:
-                await self._submit_unfinished()
+                await self._submit_unfinished(full=self._looks % FULL_LOOK_EVERY == 0)
             except SQLAlchemyError:
                 logger.warning("%s: the inbox cannot be read; looking again in %.0f s", self.channel, POLL_INTERVAL)
 

@@ -165,6 +165,15 @@ class Inbox:
                 InboxMessage.channel == channel, InboxMessage.status != DONE).order_by(InboxMessage.id)).all()
             return [_stored(row, last) for row, last in rows]
 
+    def waiting(self, channel: str, after: int = 0) -> list[tuple[int, str, str]]:
+        """``(id, sender_id, kind)`` of the messages of ``channel`` not yet done with an id above ``after``,
+        oldest first: the worker's look for work (three columns through the status index, not whole rows)."""
+        with session_scope(self.engine) as session:
+            rows = session.execute(select(InboxMessage.id, InboxMessage.sender_id, InboxMessage.kind).where(
+                InboxMessage.status.in_((PENDING, ANSWERED)), InboxMessage.id > after,
+                InboxMessage.channel == channel).order_by(InboxMessage.id)).all()
+            return [(inbox_id, sender_id, kind or USER) for inbox_id, sender_id, kind in rows]
+
     def get(self, inbox_id: int) -> Stored | None:
         with session_scope(self.engine) as session:
             found = session.execute(_with_window().where(InboxMessage.id == inbox_id)).first()

@@ -484,3 +484,65 @@ def test_bulk_messages_go_through_a_bounded_lane_outside_the_senders_order(tmp_p
         api.stop()
     assert peak == worker_module.BULK_LANE + 1  # the lane, plus the person's message beside it
     assert sorted(order) == [*range(1, 301), 5000]
+
+
+def test_the_workers_looks_read_only_new_rows_and_now_and_then_all_of_them(tmp_path, monkeypatch) -> None:
+    """The poll must not read 20,000 rows every 5 s while a broadcast is queued: a look reads the rows above
+    the newest one seen, and every FULL_LOOK_EVERY-th look all of them (a message whose work ended without
+    finishing it is picked up again there)."""
+    from bot import worker as worker_module
+    from tests.standins.servers import TelegramStandIn
+
+    monkeypatch.setattr(worker_module, "POLL_INTERVAL", 3600.0)  # looks come from wakes only
+    monkeypatch.setattr(worker_module, "FULL_LOOK_EVERY", 4)
+    api = TelegramStandIn(TOKEN).start()
+    channel = telegram_channel(tmp_path, api)
+    inbox = channel.worker.inbox
+    looks: list[tuple[int, list[int]]] = []
+    processed: list[int] = []
+    real_waiting = inbox.waiting
+
+    def waiting(name: str, after: int = 0) -> list[tuple[int, str, str]]:
+        rows = real_waiting(name, after)
+        looks.append((after, [row[0] for row in rows]))
+        return rows
+
+    inbox.waiting = waiting
+    first, second = inbox.accept(message(1), "s1"), inbox.accept(message(2), "s2")
+    third = 0
+
+    async def scenario() -> None:
+        nonlocal third
+        worker = channel.worker
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+
+        async def process(inbox_id: int) -> None:  # leaves the row pending, like work that ended in an error
+            processed.append(inbox_id)
+
+        async def look() -> None:
+            count = len(looks)
+            worker.wake()
+            while len(looks) == count and loop.time() < deadline:
+                await asyncio.sleep(0.005)
+            await worker.drain()
+
+        worker.process = process
+        await worker.start(lambda _message: None)
+        await worker.drain()
+        await look()
+        third = await asyncio.to_thread(inbox.accept, message(3), "s3")  # queued without a wake
+        for _ in range(3):
+            await look()
+        await worker.stop()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        api.stop()
+    assert looks == [(0, [first, second]),  # start-up: everything
+                     (second, []),  # then only what is newer than the newest row seen
+                     (second, [third]),
+                     (third, []),
+                     (0, [first, second, third])]  # the 4th look: everything still not done
+    assert processed == [first, second, third, first, second, third]
