@@ -29,7 +29,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from lmi4vet.i18n import t
-from lmi4vet.language import decide_language
+from lmi4vet.language import LanguageDecision, decide_language
 from lmi4vet.settings import Settings, action_threads
 
 logger = logging.getLogger(__name__)
@@ -100,6 +100,11 @@ class LocalizedAction(Action, ABC):
             raise TypeError(f"{cls.__name__}.respond must be a plain method (it runs in a worker thread), "
                             "not async")
 
+    def fixed_language(self, tracker: Tracker) -> str | None:
+        """A language to answer in whatever the message's language (None: decide it from the message). The
+        worksheet answers in its draft's language, whatever language a typed answer is in."""
+        return None
+
     @abstractmethod
     def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Say what the action says and return the events it produces (blocking calls are fine here)."""
@@ -117,7 +122,8 @@ class LocalizedAction(Action, ABC):
     ) -> list[EventType]:
         """What :meth:`run` does, in the calling thread: language, :meth:`respond`, apology on error."""
         settings = Settings.from_env()
-        decision = decide_language(
+        fixed = self.fixed_language(tracker)
+        decision = LanguageDecision(fixed, False, "fixed") if fixed else decide_language(
             (tracker.latest_message or {}).get("text") or "",
             tracker.get_slot(LANGUAGE_SLOT),
             pinned=bool(tracker.get_slot(PINNED_SLOT)),

@@ -87,6 +87,22 @@ def show_glossary(reply: Reply, entry_id: str, related: str | None = None) -> li
     return [SlotSet("last_topic", "guide")]
 
 
+def guide_text(lang: str, question: str = "", section_id: str = "") -> str:
+    """The answer as text only (a section's title and summary, or a term's definition): for the question, or
+    the section ``section_id``; "" when nothing matches. For answering inside a worksheet, without the guide's
+    buttons."""
+    if question:
+        hits = guide_index(lang).search(question)
+        if not hits:
+            return ""
+        if hits[0].kind == "glossary":
+            entry = glossary_entry(lang, hits[0].id)
+            return f"🔤 {entry['term']}\n\n{entry['definition']}" if entry else ""
+        section_id = hits[0].id
+    found = section(lang, section_id) if section_id else None
+    return f"📘 {found['title']}\n\n{found['summary']}" if found else ""
+
+
 def answer_question(reply: Reply, question: str) -> list[EventType]:
     """The best section (summary) or glossary term for a free-text question, else the contents."""
     hits = guide_index(reply.language).search(question)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ConversationPaused, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 
 from actions.base import PENDING_SLOT, LocalizedAction, Reply
 from actions.data import entity_values, kb_session
@@ -109,10 +109,12 @@ class ActionSafeguarding(LocalizedAction):
     def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         risk = next((value for value in entity_values(tracker, "risk") if value in CATEGORIES), CATEGORIES[0])
         reply.say(f"handoff.safeguarding_{risk}")
+        # an open form (the micro-credential worksheet) ends here: what follows is the person, not the form
+        events: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None)] if tracker.active_loop else []
         if _channel(tracker) not in CHANNEL_NAMES:
             reply.say("handoff.other_channel")
-            return []
-        return open_and_pause(reply, tracker, "safeguarding", risk)
+            return events
+        return [*events, *open_and_pause(reply, tracker, "safeguarding", risk)]
 
 
 class ActionHandoffResumed(LocalizedAction):

@@ -14,6 +14,7 @@ MAIN_MENU: tuple[tuple[str, str], ...] = (
     ("menu.course", "/start_course"),
     ("menu.events", "/ask_events"),
     ("menu.preferences", "/manage_preferences"),
+    ("menu.microcred", "/design_microcredential"),
     ("menu.language", "/choose_language"),
     ("menu.human", "/request_human"),
 )

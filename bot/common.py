@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 # Telegram commands and the intents they stand for.
 COMMANDS = {"start": "/greet", "help": "/help", "menu": "/help", "language": "/choose_language",
             "forget": "/forget_me", "human": "/request_human", "end": "/handoff_end", "events": "/ask_events",
+            "microcredential": "/design_microcredential",
             "preferences": '/manage_preferences{"via":"command"}',
             "stop": '/manage_preferences{"opt":"stop","via":"command"}'}
 MEDIA_PAYLOAD = "/out_of_scope"  # with metadata {"media": kind}: answered by action_fallback
@@ -172,7 +173,7 @@ class ChannelInput(InputChannel):
             self.worker.wake()
             return response.json({"ok": True})
 
-        add_calendar_route(blueprint, self.store.engine)
+        add_download_routes(blueprint, self.store.engine)
 
         @blueprint.listener("before_server_stop")
         async def stop(app: Any, loop: Any) -> None:
@@ -198,20 +199,48 @@ async def resume_conversation(app: Any, sender_id: str) -> None:
             await agent.tracker_store.save(tracker)
 
 
-def add_calendar_route(blueprint: Blueprint, engine: Any) -> None:
-    """``GET <channel>/calendar/<token>?lang=de``: an event's .ics behind an unguessable, expiring link (WhatsApp
-    and the local chat cannot receive calendar files); 404 once the link has expired."""
+def add_download_routes(blueprint: Blueprint, engine: Any) -> None:
+    """Files behind unguessable, expiring links, for channels that cannot receive them (WhatsApp, the local
+    chat): ``GET <channel>/calendar/<token>?lang=de`` (an event's .ics) and ``GET <channel>/microcred/<token>``
+    (a micro-credential draft's PDF, ELM JSON-LD or Open Badges file); 404 once the link has expired."""
 
     @blueprint.route("/calendar/<token>", methods=["GET"])
     async def calendar(request: Any, token: str) -> Any:
-        lang = request.args.get("lang", "")
-        found = await asyncio.to_thread(calendar_file, engine, token, lang)
+        found = await asyncio.to_thread(calendar_file, engine, token, request.args.get("lang", ""))
         if found is None:
             return response.text("This calendar link has expired or does not exist.", status=404)
         body, name = found
-        return response.raw(body, content_type="text/calendar; charset=utf-8",
-                            headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                     "Cache-Control": "no-store"})
+        return _download(body, name, "text/calendar; charset=utf-8")
+
+    @blueprint.route("/microcred/<token>", methods=["GET"])
+    async def microcred(_: Any, token: str) -> Any:
+        found = await asyncio.to_thread(microcred_file, engine, token)
+        if found is None:
+            return response.text("This link has expired, or the draft was deleted.", status=404)
+        return _download(found.body, found.filename, found.content_type)
+
+
+def _download(body: bytes, name: str, content_type: str) -> Any:
+    return response.raw(body, content_type=content_type,
+                        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+def microcred_file(engine: Any, token: str) -> Any:
+    """The export behind a micro-credential link (:class:`lmi4vet.microcred.files.File`), made from the draft as
+    it is now; None when the link is unknown or expired or the draft is gone."""
+    from lmi4vet.db.engine import session_scope
+    from lmi4vet.microcred.files import render, resolve_link
+
+    now = datetime.utcnow()
+    with session_scope(engine) as session:
+        found = resolve_link(session, token, now)
+        if found is None:
+            return None
+        draft, fmt = found
+        try:
+            return render(draft, fmt, now=now)
+        except ValueError:  # the draft was changed since and cannot be exported any more
+            return None
 
 
 def calendar_file(engine: Any, token: str, lang: str) -> tuple[bytes, str] | None:

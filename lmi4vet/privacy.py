@@ -39,6 +39,7 @@ from lmi4vet.events.models import (
 )
 from lmi4vet.handoff.models import Ticket, TicketMessage
 from lmi4vet.microcred.models import Draft as MicrocredDraft
+from lmi4vet.microcred.models import ExportLink as MicrocredLink
 from lmi4vet.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ LATE_SAVE_HORIZON = timedelta(hours=1)  # a turn in flight when an erasure happe
 # requests are not among them: they stay, without personal data, as the record that the erasure was done.
 PER_USER = (ChannelUser, NumberedMenu, CourseProgress, QuizAnswer, ModuleResult, ConversationReview,
             NluCorrection, OutboxMessage, InboxMessage, TicketMessage, Ticket, Registration, Consent, ConsentLog,
-            Subscriber, CalendarLink, BroadcastRecipient, MicrocredDraft)
+            Subscriber, CalendarLink, BroadcastRecipient, MicrocredLink, MicrocredDraft)
 
 # Rasa's SQLTrackerStore table, as far as we read and delete it.
 _metadata = MetaData()

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import func, select
@@ -69,8 +70,8 @@ class Match:
     score: float
 
 
-class OccupationIndex:
-    """In-memory index of every occupation label, rebuilt when an import has run since it was built."""
+class LabelIndex:
+    """In-memory index of concept labels ``(uri, lang, label)``, stemmed, with the labels each word is in."""
 
     def __init__(self, rows: Iterable[tuple[str, str, str]], version: int = 0) -> None:
         self.version = version
@@ -90,6 +91,28 @@ class OccupationIndex:
                 self.langs.append(lang)
         self.vocabulary = list(self.by_word)
 
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def similar_words(self, word: str, cutoff: float = 70) -> list[tuple[str, float]]:
+        """Indexed words like ``word`` (a stemmed word of three letters or more), give or take a typo."""
+        if len(word) < 3:
+            return []
+        return [(similar, score) for similar, score, _ in process.extract(
+            word, self.vocabulary, scorer=fuzz.ratio, limit=25, score_cutoff=cutoff)]
+
+    def candidates(self, key: str) -> list[int]:
+        """The labels sharing a word (give or take a typo) with the stemmed query ``key``, in index order."""
+        found: set[int] = set()
+        for word in set(key.split()):
+            for similar, _ in self.similar_words(word):
+                found.update(self.by_word[similar])
+        return sorted(found)
+
+
+class OccupationIndex(LabelIndex):
+    """Every occupation label, for the tolerant occupation search (rebuilt when an import has run)."""
+
     @classmethod
     def load(cls, session: Session) -> OccupationIndex:
         rows = session.execute(
@@ -98,25 +121,15 @@ class OccupationIndex:
         ).all()
         return cls(rows, current_version(session))
 
-    def __len__(self) -> int:
-        return len(self.keys)
-
     def search(self, query: str, lang: str | None = None, limit: int = 3) -> list[Match]:
         """The best distinct occupations for ``query``, best first (the user's language breaks ties)."""
         key = stem(query)
         if not key or not self.keys:
             return []
         # First the labels sharing a word (give or take a typo) with the query, then score only those.
-        candidates: set[int] = set()
-        for word in set(key.split()):
-            if len(word) < 3:
-                continue
-            for similar, _, _ in process.extract(word, self.vocabulary, scorer=fuzz.ratio, limit=25,
-                                                 score_cutoff=70):
-                candidates.update(self.by_word[similar])
-        if not candidates:
+        pool = self.candidates(key)
+        if not pool:
             return []
-        pool = sorted(candidates)
         found = process.extract(key, [self.keys[i] for i in pool], scorer=fuzz.WRatio, limit=40,
                                 score_cutoff=CANDIDATE - 10)
         best: dict[str, float] = {}
@@ -136,17 +149,18 @@ def current_version(session: Session) -> int:
 
 
 class IndexCache:
-    """One index per process, reloaded when the database changed."""
+    """One index per process, reloaded when the database changed (``load``: builds it from a session)."""
 
-    def __init__(self) -> None:
+    def __init__(self, load: Callable[[Session], LabelIndex] = OccupationIndex.load) -> None:
         self._lock = threading.Lock()
-        self._index: OccupationIndex | None = None
+        self._load = load
+        self._index: LabelIndex | None = None
 
-    def get(self, session: Session) -> OccupationIndex:
+    def get(self, session: Session) -> Any:
         version = current_version(session)
         with self._lock:
             if self._index is None or self._index.version != version:
-                self._index = OccupationIndex.load(session)
+                self._index = self._load(session)
             return self._index
 
 

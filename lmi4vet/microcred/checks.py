@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 from lmi4vet.countries import resolve_country
 from lmi4vet.events.catalogue import EUROPE, country_code
 from lmi4vet.microcred import elements as el
+from lmi4vet.microcred.exports.vocab import label
 from lmi4vet.microcred.spec import EQF_LEVELS, HOURS_PER_ECTS, Outcome, Spec
 from lmi4vet.text import fold, words
 
@@ -101,7 +102,7 @@ def check_answer(element_id: str, raw: Any, lang: str) -> Answer:
     if element.id == "eqf_level":
         return check_eqf(raw)
     if element.kind == el.CHOICE:
-        return _choice(raw, element)
+        return _choice(raw, element, lang)
     limit = AWARDING_BODY_LIMIT if element.id == "awarding_body" else TEXT_LIMIT
     return _text(raw, element.id, 1 if element.mandatory else 0, limit)
 
@@ -117,13 +118,49 @@ def _text(raw: Any, field: str, minimum: int, maximum: int) -> Answer:
     return Answer({field: text})
 
 
-def _choice(raw: Any, element: el.Element) -> Answer:
-    value = str(raw or "").strip().lower()
+def _choice(raw: Any, element: el.Element, lang: str) -> Answer:
+    value = str(raw or "").strip()
     if not value:
         return _error("empty")
-    if value not in element.choices:
-        return _error("unknown_choice", value=str(raw).strip(), choices=list(element.choices))
-    return Answer({element.id: value})
+    code = choice_code(element, value, lang)
+    if code is None:
+        return _error("unknown_choice", value=value, choices=list(element.choices))
+    return Answer({element.id: code})
+
+
+def choice_code(element: el.Element, text: str, lang: str) -> str | None:
+    """The choice ``text`` stands for: its code ("blended"), its number in the list shown ("3"), or its name
+    in ``lang`` or the start of it, or one of the content's ``choice_words`` for it, as whole words ("en
+    présentiel", "semipresencial"), all without case and accents; None when it is none of them or could be
+    several."""
+    folded = " ".join(fold(text).strip(" .!").split())
+    codes = [str(code) for code in element.choices]
+    if folded in codes:
+        return folded
+    if folded.isdigit() and 1 <= int(folded) <= len(codes):
+        return codes[int(folded) - 1]
+    names = {code: " ".join(fold(label(lang, f"{element.id}.{code}")).split()) for code in codes}
+    exact = [code for code, name in names.items() if name == folded]
+    if exact:
+        return exact[0]
+    starting = [code for code, name in names.items() if len(folded) >= 4 and name.startswith(folded)]
+    if len(starting) == 1:
+        return starting[0]
+    tokens = words(folded)
+    said = {code for code, phrases in (el.content(lang).get("choice_words") or {}).get(element.id, {}).items()
+            if any(_contains(tokens, words(fold(phrase))) for phrase in phrases)}
+    return said.pop() if len(said) == 1 else None
+
+
+def _contains(tokens: list[str], phrase: list[str]) -> bool:
+    """Whether ``phrase`` occurs in ``tokens`` as whole words, in order."""
+    size = len(phrase)
+    return size > 0 and any(tokens[i:i + size] == phrase for i in range(len(tokens) - size + 1))
+
+
+def check_towards(raw: Any) -> Answer:
+    """What a stackable micro-credential stacks towards (free text, 1-1000 characters)."""
+    return _text(raw, "stackable_towards", 1, TEXT_LIMIT)
 
 
 def check_eqf(raw: Any) -> Answer:
@@ -290,6 +327,11 @@ def _verbs(lang: str) -> tuple[frozenset[str], frozenset[str], str, tuple[str, .
     prefixes = tuple(sorted({" ".join(fold(p).replace("’", "'").split()) for p in data["prefixes"]},
                             key=len, reverse=True))
     return frozenset(infinitives), frozenset(forms), data.get("verb_position", "start"), prefixes
+
+
+def outcome_body(text: str, lang: str) -> str:
+    """The outcome, folded, without "The learner can" and the like (what the ESCO skill search matches)."""
+    return _strip_prefix(text, lang)[0]
 
 
 def _strip_prefix(text: str, lang: str) -> tuple[str, bool]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lmi4vet.events.catalogue import check_language, utc
 from lmi4vet.microcred import checks
 from lmi4vet.microcred import elements as el
-from lmi4vet.microcred.models import Draft
+from lmi4vet.microcred.models import Draft, ExportLink
 from lmi4vet.microcred.spec import Spec
 
 REVIEW = "review"  # the step after the last element: completeness, review, exports
@@ -92,6 +93,26 @@ def save_answer(session: Session, draft_id: int, sender_id: str, element_id: str
     return answer
 
 
+def save_towards(session: Session, draft_id: int, sender_id: str, raw: object, *, now: datetime) -> checks.Answer:
+    """Store what a stackable micro-credential stacks towards (if valid) and go to the element after
+    stackability."""
+    draft = _owned(session, draft_id, sender_id)
+    answer = checks.check_towards(raw)
+    if answer.ok:
+        _store(draft, checks.apply_answer(spec_of(draft), answer), now)
+        draft.step = el.next_id("stackability") or REVIEW
+    return answer
+
+
+def clear_outcomes(session: Session, draft_id: int, sender_id: str, *, now: datetime) -> Draft:
+    """Remove every learning outcome (and its ESCO skills), to write them again."""
+    draft = _owned(session, draft_id, sender_id)
+    spec = spec_of(draft)
+    spec.outcomes = []
+    _store(draft, spec, now)
+    return draft
+
+
 def link_skill(session: Session, draft_id: int, sender_id: str, outcome: int, uri: str, label: str, *,
                now: datetime) -> Draft:
     """Link an ESCO skill (URI and label) to outcome number ``outcome`` (from 1)."""
@@ -142,10 +163,11 @@ def duplicate(session: Session, draft_id: int, sender_id: str, *, now: datetime,
 
 
 def delete(session: Session, draft_id: int, sender_id: str) -> bool:
-    """Delete the user's draft; whether there was one."""
+    """Delete the user's draft and its export links; whether there was one."""
     draft = get(session, draft_id, sender_id)
     if draft is None:
         return False
+    session.execute(sa_delete(ExportLink).where(ExportLink.draft_id == draft.id))
     session.delete(draft)
     session.flush()
     return True

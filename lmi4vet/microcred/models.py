@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, String, Text
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.types import TypeDecorator
 
 from lmi4vet.db.models import Base
@@ -44,3 +44,17 @@ class Draft(Base):
     step = Column(String(32), nullable=False)
     created_at = Column(DateTime, nullable=False)
     updated_at = Column(DateTime, nullable=False)
+
+
+class ExportLink(Base):
+    """An unguessable, expiring link to one export of a draft (WhatsApp and the web chat cannot receive files):
+    ``format`` is ``pdf``, ``elm`` or ``ob3``; the file is made from the draft as it is when the link is opened
+    (migration 0010)."""
+
+    __tablename__ = "microcred_links"
+    token = Column(String(64), primary_key=True)
+    draft_id = Column(Integer, ForeignKey("microcred_drafts.id", ondelete="CASCADE"), nullable=False, index=True)
+    sender_id = Column(String(64), nullable=False, index=True)
+    format = Column(String(8), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False, index=True)

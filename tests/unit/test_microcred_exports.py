@@ -15,10 +15,11 @@ from lmi4vet import SUPPORTED_LANGUAGES
 from lmi4vet.i18n import t
 from lmi4vet.microcred.exports.badges import ob3_achievement
 from lmi4vet.microcred.exports.elm import elm_jsonld
-from lmi4vet.microcred.exports.pdf import _number, spec_pdf
+from lmi4vet.microcred.exports.pdf import spec_pdf
 from lmi4vet.microcred.exports.validate import validate
 from lmi4vet.microcred.exports.vocab import label
 from lmi4vet.microcred.spec import Outcome, Spec
+from lmi4vet.microcred.values import number_text as _number
 
 NOW = datetime(2026, 12, 3, 15, 30, tzinfo=timezone.utc)
 ID_FR = "urn:uuid:6f1c1f0e-3d2a-4b7e-9a51-2c6d8e0f4a11"

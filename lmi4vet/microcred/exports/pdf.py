@@ -26,9 +26,15 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from lmi4vet.i18n import country_name, format_number
 from lmi4vet.microcred.exports import vocab
 from lmi4vet.microcred.spec import Spec
+from lmi4vet.microcred.values import (
+    choice_text,
+    countries_text,
+    eqf_text,
+    stackability_text,
+    workload_text,
+)
 
 FONT = "DejaVu"
 INK = (33, 37, 41)
@@ -80,13 +86,6 @@ class _Sheet(FPDF):
         self.cell(right_width, 3.6, right, align="R")
 
 
-def _number(value: float, lang: str) -> str:
-    """``value`` as ``lang`` writes it, with the decimals it has (at most two) and no trailing zeros: 2 -> "2",
-    1.5 -> "1,5" (fr/de/es/ro) or "1.5" (en)."""
-    decimals = 0 if float(value).is_integer() else min(len(f"{value:g}".partition(".")[2]), 2)
-    return format_number(value, lang, decimals)
-
-
 def spec_pdf(spec: Spec, *, now: datetime, completeness_note: str = "") -> bytes:
     """The PDF specification sheet of ``spec`` (bytes), in the draft's language (see the module's docstring).
     ``now``: the date printed in the footer (and the PDF's creation date); ``completeness_note``: e.g. the
@@ -115,8 +114,7 @@ def spec_pdf(spec: Spec, *, now: datetime, completeness_note: str = "") -> bytes
     pdf.set_font(FONT, "B", 17)
     pdf.set_text_color(*INK)
     pdf.multi_cell(0, 8, value_or_dash(spec.title), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    countries = ", ".join(country_name(c.strip(), lang) for c in spec.countries if c.strip())
-    place = " – ".join(p for p in (countries, spec.region.strip()) if p)
+    place = countries_text(spec)
     issuer = " · ".join(p for p in (spec.awarding_body.strip(), place) if p)
     if issuer:
         pdf.ln(0.5)
@@ -136,22 +134,14 @@ def spec_pdf(spec: Spec, *, now: datetime, completeness_note: str = "") -> bytes
 
     # --- Annex I tables ---------------------------------------------------------------------------------
     award_time = L("filled_at_award")
-    workload = []
-    if spec.workload_hours:
-        workload.append(L("hours", quantity=spec.workload_hours, hours=_number(spec.workload_hours, lang)))
-    if spec.ects:
-        workload.append(L("ects", quantity=spec.ects, ects=_number(spec.ects, lang)))
     outcome_count = len([o for o in spec.outcomes if o.text.strip()])
     awarding = spec.awarding_body.strip()
     if awarding and spec.awarding_body_url.strip():
         awarding += f"\n{spec.awarding_body_url.strip()}"
 
     def choice(element: str, code: str) -> str:
-        return L(f"{element}.{code}") if code else ""
+        return choice_text(lang, element, code)
 
-    stackability = choice("stackability", spec.stackability)
-    if spec.stackability == "stackable" and spec.stackable_towards.strip():
-        stackability += f"\n{vocab.field(lang, 'stackable_towards', spec.stackable_towards.strip())}"
     mandatory = [
         ("learner_identification", award_time, True),
         ("title", spec.title, False),
@@ -159,8 +149,8 @@ def spec_pdf(spec: Spec, *, now: datetime, completeness_note: str = "") -> bytes
         ("awarding_body", awarding, False),
         ("date_of_issuing", award_time, True),
         ("outcomes", L("outcomes_below", count=outcome_count) if outcome_count else "", False),
-        ("workload", " · ".join(workload), False),
-        ("eqf_level", L("eqf_value", level=spec.eqf_level) if spec.eqf_level else L("not_applicable"), False),
+        ("workload", workload_text(spec), False),
+        ("eqf_level", eqf_text(spec), False),
         ("assessment", choice("assessment", spec.assessment), False),
         ("participation", choice("participation", spec.participation), False),
         ("quality_assurance", spec.quality_assurance, False),
@@ -169,7 +159,7 @@ def spec_pdf(spec: Spec, *, now: datetime, completeness_note: str = "") -> bytes
         ("prerequisites", spec.prerequisites, False),
         ("supervision", choice("supervision", spec.supervision), False),
         ("grading", spec.grading, False),
-        ("stackability", stackability, False),
+        ("stackability", stackability_text(spec), False),
         ("further_information", spec.further_information, False),
     ]
 
