@@ -439,7 +439,7 @@ class ValidateMicrocredForm(WorksheetAction):
         feedback = wording.answer_feedback(lang, result)
         if not result.ok:
             reply.send("\n".join(feedback))
-            return self.again(sub)
+            return self.again(sub if sub == wording.TOWARDS else wording.RETRY)
         reply.send("\n".join([wording.saved_text(drafts.spec_of(draft), step), *feedback]))
         return self.after_step(session, draft)
 
@@ -451,7 +451,7 @@ class ValidateMicrocredForm(WorksheetAction):
         result = drafts.save_answer(session, draft.id, reply.sender_id, "outcomes", [*before, *new], now=_now())
         if not result.ok:
             reply.send("\n".join(wording.answer_feedback(lang, result)))
-            return self.again()
+            return self.again(wording.RETRY)
         spec = drafts.spec_of(draft)
         for number in range(len(before) + 1, len(spec.outcomes) + 1):
             saved = wording.say(lang, "outcome_saved", number=str(number))

@@ -15,6 +15,7 @@ from lmi4vet.microcred.spec import EQF_LEVELS, Spec
 from lmi4vet.microcred.values import value_text
 
 TOWARDS = "towards"  # the sub-step after "stackable": what it stacks towards
+RETRY = "retry"  # asking again after an answer that was not valid: no explanation and example again
 
 
 def say(lang: str, key: str, **params: object) -> str:
@@ -70,13 +71,16 @@ def eqf_lines(lang: str) -> list[str]:
 
 def question(spec: Spec, step: str, sub: str = "") -> str:
     """The message asking for ``step`` (see the module docstring); ``sub`` :data:`TOWARDS`: what a stackable
-    micro-credential stacks towards."""
+    micro-credential stacks towards; :data:`RETRY`: again after an invalid answer, without the explanation and
+    the example (the error said what is wrong)."""
     lang = spec.language
     if sub == TOWARDS:
         return f"{step_heading(lang, step)}\n\n{say(lang, 'towards_prompt')}"
     info = el.explanation(lang, step)
     element = el.element(step)
-    parts = [step_heading(lang, step), info["explanation"], say(lang, "example", example=info["example"])]
+    parts = [step_heading(lang, step)]
+    if sub != RETRY:
+        parts += [info["explanation"], say(lang, "example", example=info["example"])]
     if step == "eqf_level":
         parts.append("\n".join(eqf_lines(lang)))
     if step == "outcomes":
