@@ -242,8 +242,16 @@ def test_an_incomplete_spec_exports_but_does_not_validate():
     doc = elm_jsonld(spec, id_base=ID_FR, now=NOW)
     messages = validate(doc, "elm")
     assert "(root): 'awardingOpportunity' is a required property" in messages
-    assert "(root): 'volumeOfLearning' is a required property" in messages
-    assert doc["title"] == {"de": ["Wärmepumpen warten"]}
+    assert any(m.startswith("(root): {") and "is not valid under any of the given schemas" in m for m in messages)
+    assert doc["title"] == {"de": ["Wärmepumpen warten"]}  # (the workload: neither hours nor ECTS)
+
+
+def test_a_workload_in_ects_only_validates_without_a_duration():
+    spec = french_spec()
+    spec.workload_hours = None
+    doc = elm_jsonld(spec, id_base=ID_FR, now=NOW)
+    assert "volumeOfLearning" not in doc and doc["creditPoint"][0]["point"]
+    assert validate(doc, "elm") == []
 
 
 def test_an_unknown_country_code_is_a_clear_error():
