@@ -29,6 +29,8 @@ from lmi4vet.db.models import (
     OutboxMessage,
     QuizAnswer,
 )
+from lmi4vet.employer.models import Assessment as EmployerAssessment
+from lmi4vet.employer.models import Encounter as EmployerEncounter
 from lmi4vet.events.models import (
     BroadcastRecipient,
     CalendarLink,
@@ -51,7 +53,8 @@ LATE_SAVE_HORIZON = timedelta(hours=1)  # a turn in flight when an erasure happe
 # requests are not among them: they stay, without personal data, as the record that the erasure was done.
 PER_USER = (ChannelUser, NumberedMenu, CourseProgress, QuizAnswer, ModuleResult, ConversationReview,
             NluCorrection, OutboxMessage, InboxMessage, TicketMessage, Ticket, Registration, Consent, ConsentLog,
-            Subscriber, CalendarLink, BroadcastRecipient, MicrocredLink, MicrocredDraft)
+            Subscriber, CalendarLink, BroadcastRecipient, MicrocredLink, MicrocredDraft, EmployerAssessment,
+            EmployerEncounter)
 
 # Rasa's SQLTrackerStore table, as far as we read and delete it.
 _metadata = MetaData()

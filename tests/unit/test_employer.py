@@ -81,3 +81,100 @@ def test_the_radar_chart_is_a_square_png_with_the_previous_assessment(lang: str)
     colours = {pixel[:3] for pixel in image.convert("RGB").getdata()}
     assert (0, 82, 147) in colours  # the current assessment's line
     assert len(colours) > 50  # drawn, not blank
+
+
+# -- storage ---------------------------------------------------------------------------------------------------
+@pytest.fixture
+def db(db_url):  # SQLite, and PostgreSQL when it answers (CI=true: it must)
+    from lmi4vet.db.engine import make_engine
+
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def test_the_migration_matches_the_models_and_goes_down_and_up(db, db_url) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import inspect
+
+    from lmi4vet.db.engine import downgrade, upgrade
+    from lmi4vet.db.models import Base
+    from lmi4vet.employer import models  # noqa: F401  (its tables)
+
+    with db.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    downgrade(db_url, "0010")
+    assert {"employer_assessments", "employer_encounters"}.isdisjoint(inspect(db).get_table_names())
+    upgrade(db_url)
+    assert {"employer_assessments", "employer_encounters"} <= set(inspect(db).get_table_names())
+
+
+def test_an_assessment_is_kept_completed_compared_and_reminded(db) -> None:
+    from datetime import datetime, timedelta
+
+    from lmi4vet.db.engine import session_scope
+    from lmi4vet.employer import store
+
+    now = datetime(2026, 12, 3, 10, 0)
+    with session_scope(db) as session:
+        first = store.start(session, "emp-1", "es", now=now)
+        for _, question in a.questions():
+            store.answer(session, first.id, "emp-1", question, 1, now=now)
+        assert first.completed_at == now and store.in_progress(session, "emp-1") is None
+        second = store.start(session, "emp-1", "es", now=now + timedelta(days=200))
+        store.answer(session, second.id, "emp-1", "strategy_1", 3, now=now)
+        store.answer(session, second.id, "emp-1", "strategy_1", 2, now=now)  # changed
+        assert second.answers == {"strategy_1": 2} and second.completed_at is None
+        assert store.in_progress(session, "emp-1").id == second.id
+        assert store.previous(session, second).id == first.id and store.previous(session, first) is None
+        assert store.get(session, first.id, "someone-else") is None
+        with pytest.raises(ValueError, match="no assessment"):
+            store.answer(session, first.id, "someone-else", "strategy_1", 1, now=now)
+        with pytest.raises(ValueError, match="not complete"):
+            store.remind_me(session, second.id, "emp-1")
+        assert store.remind_me(session, first.id, "emp-1") == now + timedelta(days=182)
+        assert store.due_reminders(session, now + timedelta(days=181)) == []
+        assert [r.id for r in store.due_reminders(session, now + timedelta(days=183))] == [first.id]
+
+
+@pytest.mark.parametrize(("day", "start", "end"), [
+    ("2026-09-01", "2026-09-01", "2027-03-01"), ("2027-02-28", "2026-09-01", "2027-03-01"),
+    ("2027-03-01", "2027-03-01", "2027-09-01"), ("2027-08-31", "2027-03-01", "2027-09-01"),
+    ("2026-12-24", "2026-09-01", "2027-03-01"),
+])
+def test_terms_run_september_to_february_and_march_to_august(day: str, start: str, end: str) -> None:
+    from datetime import date
+
+    from lmi4vet.employer.store import term_of
+
+    assert term_of(date.fromisoformat(day)) == (date.fromisoformat(start), date.fromisoformat(end))
+
+
+def test_encounters_count_per_term_against_one_meaningful_encounter_per_learner(db) -> None:
+    from datetime import date, datetime
+
+    from sqlalchemy import create_engine
+
+    from lmi4vet.db.engine import session_scope
+    from lmi4vet.employer import store
+    from lmi4vet.privacy import erase_user
+
+    now = datetime(2026, 12, 3, 10, 0)
+    with session_scope(db) as session:
+        log = lambda **kw: store.log_encounter(session, "emp-2", now=now, **kw)  # noqa: E731
+        log(kind="talk", size="small", learners=20, two_way=True, reflection=True, occurred_on=date(2026, 10, 5))
+        log(kind="visit", size="large", learners=12, two_way=True, reflection=False, occurred_on=date(2026, 11, 9))
+        log(kind="mock_interview", size="micro", learners=8, two_way=True, reflection=True,
+            occurred_on=date(2027, 1, 20))
+        log(kind="project", size="medium", learners=25, two_way=True, reflection=True, occurred_on=date(2027, 4, 2))
+        for bad, message in (({"kind": "party"}, "unknown encounter type"), ({"size": "huge"}, "unknown employer"),
+                             ({"learners": 0}, "learners must be")):
+            with pytest.raises(ValueError, match=message):
+                log(**{"kind": "talk", "size": "small", "learners": 5, "two_way": True, "reflection": True,
+                       "occurred_on": date(2026, 10, 1), **bad})
+        count = store.term_count(session, "emp-2", date(2026, 12, 3), cohort=30)
+        assert (count.encounters, count.meaningful, count.learner_encounters, count.target) == (3, 2, 28, 30)
+        assert store.term_count(session, "emp-2", date(2027, 5, 1), cohort=30).learner_encounters == 25
+    counts = erase_user("emp-2", db=db, tracker=create_engine("sqlite://"))
+    assert counts["employer_encounters"] == 4
