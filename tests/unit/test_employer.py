@@ -178,3 +178,30 @@ def test_encounters_count_per_term_against_one_meaningful_encounter_per_learner(
         assert store.term_count(session, "emp-2", date(2027, 5, 1), cohort=30).learner_encounters == 25
     counts = erase_user("emp-2", db=db, tracker=create_engine("sqlite://"))
     assert counts["employer_encounters"] == 4
+
+
+@pytest.mark.parametrize("lang", ["es", "de"])
+def test_the_plan_pdf_reads_back_with_its_areas_levels_steps_and_reading(lang: str) -> None:
+    from datetime import datetime
+
+    from pypdf import PdfReader
+
+    from lmi4vet.content import section
+    from lmi4vet.employer.pdf import lesson_title, plan_pdf
+    from lmi4vet.i18n import t
+
+    now = a.score(answers_for({"strategy": [3, 3, 3, 3], "partnerships": [1, 0, 1, 1]}))
+    before = a.score(answers_for({"strategy": [1, 1, 1, 1]}))
+    pdf = PdfReader(io.BytesIO(plan_pdf(now, lang, now=datetime(2026, 12, 3), previous=before)))
+    text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+    data = a.content(lang)["areas"]
+    assert " ".join(t(lang, "employer.pdf.title").split()) in text
+    for area in ("strategy", "partnerships"):
+        assert data[area]["name"] in text
+    level = data["partnerships"]
+    assert " ".join(level["steps"][1][0].split()) in text  # the first next step, diacritics intact
+    assert " ".join(level["outcomes"][1][0].split()) in text
+    assert section(lang, level["guide"])["title"] in text and lesson_title(lang, level["course"]) in text
+    assert t(lang, "employer.pdf.level_short", level=1) + " → " + t(lang, "employer.pdf.level_short", level=2) \
+        in text  # strategy went up
+    assert pdf.metadata.title == t(lang, "employer.pdf.title")
