@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lmi4vet.db.owned import owned, require_owned
 from lmi4vet.employer import assessment
 from lmi4vet.employer.models import Assessment, Encounter
 from lmi4vet.events.catalogue import check_language, utc
@@ -35,15 +36,12 @@ def start(session: Session, sender_id: str, language: str, *, now: datetime) -> 
 
 
 def get(session: Session, assessment_id: int, sender_id: str) -> Assessment | None:
-    row = session.get(Assessment, assessment_id)
-    return row if row is not None and row.sender_id == sender_id else None
+    """The assessment, if it exists and is the user's."""
+    return owned(session, Assessment, assessment_id, sender_id)
 
 
 def _owned(session: Session, assessment_id: int, sender_id: str) -> Assessment:
-    row = get(session, assessment_id, sender_id)
-    if row is None:
-        raise ValueError(f"no assessment {assessment_id} of this user")
-    return row
+    return require_owned(session, Assessment, assessment_id, sender_id, "assessment")
 
 
 def answer(session: Session, assessment_id: int, sender_id: str, question_id: str, score: int, *,

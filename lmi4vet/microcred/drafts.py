@@ -14,6 +14,7 @@ from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lmi4vet.db.owned import owned, require_owned
 from lmi4vet.events.catalogue import check_language, utc
 from lmi4vet.microcred import checks
 from lmi4vet.microcred import elements as el
@@ -68,15 +69,11 @@ def list_drafts(session: Session, sender_id: str) -> list[Draft]:
 
 def get(session: Session, draft_id: int, sender_id: str) -> Draft | None:
     """The draft, if it exists and is the user's."""
-    draft = session.get(Draft, draft_id)
-    return draft if draft is not None and draft.sender_id == sender_id else None
+    return owned(session, Draft, draft_id, sender_id)
 
 
 def _owned(session: Session, draft_id: int, sender_id: str) -> Draft:
-    draft = get(session, draft_id, sender_id)
-    if draft is None:
-        raise ValueError(f"no draft {draft_id} of this user")
-    return draft
+    return require_owned(session, Draft, draft_id, sender_id, "draft")
 
 
 def save_answer(session: Session, draft_id: int, sender_id: str, element_id: str, raw: object, *,
