@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -75,6 +75,11 @@ class Reply:
             text=text, buttons=[{"title": title, "payload": payload} for title, payload in buttons],
             language=self.language,
         )
+
+
+def end_form() -> list[EventType]:
+    """The events that end the active form (an action that must not leave the person inside one)."""
+    return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
 def language_hint(tracker: Tracker) -> str | None:

@@ -27,6 +27,11 @@ def entity_values(tracker: Tracker, name: str) -> list[str]:
     return values
 
 
+def entity_value(tracker: Tracker, name: str) -> str:
+    """The first value of entity ``name`` in the latest message ("" when there is none)."""
+    return next(iter(entity_values(tracker, name)), "")
+
+
 def latest_text(tracker: Tracker) -> str:
     """The text of the latest user message ("" for a payload)."""
     text = (tracker.latest_message or {}).get("text") or ""

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from actions.base import Button, LocalizedAction, Reply
 from actions.base import payload as intent_payload
-from actions.data import entity_values, kb_session, latest_text
+from actions.data import entity_value, entity_values, kb_session, latest_text
 from actions.menu import say_with_menu
 from lmi4vet.countries import EU_AGGREGATE
 from lmi4vet.events import catalogue, consent
@@ -42,12 +42,8 @@ def _channel(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or ""
 
 
-def _entity(tracker: Tracker, name: str) -> str:
-    return next(iter(entity_values(tracker, name)), "")
-
-
 def _event_id(tracker: Tracker) -> int | None:
-    value = _entity(tracker, "event")
+    value = entity_value(tracker, "event")
     return int(value) if value.isdigit() else None
 
 
@@ -104,7 +100,7 @@ def list_events(reply: Reply, tracker: Tracker, session: Session) -> list[EventT
     query = read_request(tracker, reply)
     if query.mine:
         return my_registrations(reply, session)
-    topic = _entity(tracker, "topic")
+    topic = entity_value(tracker, "topic")
     if topic in TOPICS:
         query = EventQuery(query.country, topic, query.period, query.start, query.end)
     found = catalogue.upcoming(session, now=_now(), country=query.country, topic=query.topic, start=query.start,
@@ -240,7 +236,7 @@ def send_calendar(reply: Reply, tracker: Tracker, session: Session, event: Event
 
 
 def feedback(reply: Reply, tracker: Tracker, session: Session, event: Event | None) -> list[EventType]:
-    score = _entity(tracker, "score")
+    score = entity_value(tracker, "score")
     if event is None or not score.isdigit() or not 1 <= int(score) <= 5:
         return details(reply, session, event)
     recorded = catalogue.record_feedback(session, (event.id, reply.sender_id), int(score), _now())
@@ -271,7 +267,7 @@ class ActionEvents(LocalizedAction):
         return "action_events"
 
     def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        do = _entity(tracker, "do")
+        do = entity_value(tracker, "do")
         with kb_session() as session:
             event = _visible(session, _event_id(tracker))
             if do == "details":
@@ -293,7 +289,7 @@ class ActionEvents(LocalizedAction):
 def _country_for(tracker: Tracker, query: EventQuery) -> str:
     """The country new opt-ins are for: a button's, the message's (``query``), the conversation's; else
     Europe-wide."""
-    given = _entity(tracker, "country")
+    given = entity_value(tracker, "country")
     if given:
         try:
             return catalogue.country_code(given)
@@ -355,8 +351,8 @@ class ActionPreferences(LocalizedAction):
         return "action_preferences"
 
     def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        method = "command" if _entity(tracker, "via") == "command" else "button"
-        opt, topic = _entity(tracker, "opt"), _entity(tracker, "topic")
+        method = "command" if entity_value(tracker, "via") == "command" else "button"
+        opt, topic = entity_value(tracker, "opt"), entity_value(tracker, "topic")
         query = read_request(tracker, reply)
         country = _country_for(tracker, query)
         now = _now()

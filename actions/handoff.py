@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 
-from actions.base import PENDING_SLOT, LocalizedAction, Reply
+from actions.base import PENDING_SLOT, LocalizedAction, Reply, end_form
 from actions.data import entity_values, kb_session
 from actions.menu import main_menu, say_with_menu
 from lmi4vet.handoff import tickets
@@ -110,7 +110,7 @@ class ActionSafeguarding(LocalizedAction):
         risk = next((value for value in entity_values(tracker, "risk") if value in CATEGORIES), CATEGORIES[0])
         reply.say(f"handoff.safeguarding_{risk}")
         # an open form (the micro-credential worksheet) ends here: what follows is the person, not the form
-        events: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None)] if tracker.active_loop else []
+        events: list[EventType] = end_form() if tracker.active_loop else []
         if _channel(tracker) not in CHANNEL_NAMES:
             reply.say("handoff.other_channel")
             return events

@@ -29,11 +29,11 @@ from functools import cache
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, EventType, FollowupAction, SlotSet
 from sqlalchemy.orm import Session
 
-from actions.base import Button, LocalizedAction, Reply, payload
-from actions.data import entity_values, kb_session
+from actions.base import Button, LocalizedAction, Reply, end_form, payload
+from actions.data import entity_value, kb_session
 from actions.guide import guide_text
 from lmi4vet import SUPPORTED_LANGUAGES
 from lmi4vet.microcred import checks, drafts, files, wording
@@ -65,10 +65,6 @@ def mc(do: str, **entities: str) -> str:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _entity(tracker: Tracker, name: str) -> str:
-    return next(iter(entity_values(tracker, name)), "")
 
 
 def _short(title: str) -> str:
@@ -215,8 +211,8 @@ class ActionMicrocred(LocalizedAction):
         return "action_microcred"
 
     def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        do = _entity(tracker, "mc")
-        ident = _entity(tracker, "mc_draft")
+        do = entity_value(tracker, "mc")
+        ident = entity_value(tracker, "mc_draft")
         with kb_session() as session:
             if do == "new":
                 draft = drafts.create(session, reply.sender_id, reply.language, now=_now())
@@ -231,7 +227,7 @@ class ActionMicrocred(LocalizedAction):
             if do == "resume":
                 return show_review(reply, draft) if draft.step == drafts.REVIEW else open_worksheet(draft)
             if do == "edit":
-                element = _entity(tracker, "mc_element")
+                element = entity_value(tracker, "mc_element")
                 if element not in el.IDS:
                     return edit_menu(reply, draft)
                 drafts.go_to(session, draft.id, reply.sender_id, element, now=_now())
@@ -240,17 +236,26 @@ class ActionMicrocred(LocalizedAction):
                 drafts.go_to(session, draft.id, reply.sender_id, drafts.REVIEW, now=_now())
                 return show_review(reply, draft)
             if do == "export":
-                return export(reply, tracker, session, draft, _entity(tracker, "mc_fmt"))
+                return export(reply, tracker, session, draft, entity_value(tracker, "mc_fmt"))
             if do == "duplicate":
                 copy = drafts.duplicate(session, draft.id, reply.sender_id, now=_now())
                 lead = reply.text("microcred.chat.duplicated", title=wording.title_of(drafts.spec_of(copy)))
                 return draft_menu(reply, copy, lead)
             if do == "delete":
-                return delete(reply, session, draft, _entity(tracker, "mc_value") == "yes")
+                return delete(reply, session, draft, entity_value(tracker, "mc_value") == "yes")
             return draft_menu(reply, draft)
 
 
 # -- the worksheet (the form) ----------------------------------------------------------------------------------
+def saved_notice(reply: Reply, draft: Draft, *more: Button) -> None:
+    """"Your draft ... is saved (n % complete)", with a button to continue it (and ``more``)."""
+    spec = drafts.spec_of(draft)
+    title = wording.title_of(spec)
+    reply.send(wording.say(draft.language, "left", title=title, score=str(checks.completeness(spec)[0])),
+               [(wording.say(draft.language, "resume_button", title=_short(title)), mc("resume", draft=str(draft.id))),
+                *more])
+
+
 class WorksheetAction(LocalizedAction):
     """A form action: it answers in the draft's language."""
 
@@ -294,7 +299,7 @@ class ActionAskMicrocredAnswer(WorksheetAction):
         with kb_session() as session:
             draft = _draft_from_slot(session, tracker, reply)
             if draft is None or draft.step not in el.IDS:  # deleted meanwhile, or at the review
-                return [ActiveLoop(None), SlotSet("requested_slot", None)]
+                return end_form()
             spec = drafts.spec_of(draft)
             sub = str(tracker.get_slot(SUB_SLOT) or "")
             reply.send(wording.question(spec, draft.step, sub), worksheet_buttons(reply, spec, draft.step, sub))
@@ -326,7 +331,7 @@ class ValidateMicrocredForm(WorksheetAction):
                 return self.finish()
             sub = str(tracker.get_slot(SUB_SLOT) or "")
             if text.startswith("/"):
-                do = _entity(tracker, "mc")
+                do = entity_value(tracker, "mc")
                 if _intent(tracker) == INTENT and do:
                     return self.command(reply, tracker, session, draft, sub, do)
                 return self.leave_for_other(reply, draft)
@@ -351,16 +356,14 @@ class ValidateMicrocredForm(WorksheetAction):
         return [SlotSet(ANSWER_SLOT, END), SlotSet(SUB_SLOT, None)]
 
     @staticmethod
-    def leave_for_other(reply: Reply, draft: Draft) -> list[EventType]:
-        """A button of something else: the draft is kept, the form ends, and the button is answered as usual
-        (the form's turn is rejected, so the rules pick the action for the button's intent)."""
-        spec = drafts.spec_of(draft)
-        reply.send(wording.say(draft.language, "left", title=wording.title_of(spec),
-                               score=str(checks.completeness(spec)[0])),
-                   [(wording.say(draft.language, "resume_button", title=_short(wording.title_of(spec))),
-                     mc("resume", draft=str(draft.id)))])
-        return [SlotSet(ANSWER_SLOT, None), SlotSet(SUB_SLOT, None), ActiveLoop(None),
-                SlotSet("requested_slot", None), ActionExecutionRejected(FORM)]
+    def hand_over() -> list[EventType]:
+        """End the form and reject its turn, so that the rules answer the message as if no form were open."""
+        return [SlotSet(ANSWER_SLOT, None), SlotSet(SUB_SLOT, None), *end_form(), ActionExecutionRejected(FORM)]
+
+    def leave_for_other(self, reply: Reply, draft: Draft) -> list[EventType]:
+        """A button of something else: the draft is kept, the form ends, and the button is answered as usual."""
+        saved_notice(reply, draft)
+        return self.hand_over()
 
     def after_step(self, session: Session, draft: Draft) -> list[EventType]:
         return self.finish() if draft.step == drafts.REVIEW else self.again()
@@ -370,7 +373,7 @@ class ValidateMicrocredForm(WorksheetAction):
                 do: str) -> list[EventType]:
         lang, step, now = draft.language, draft.step, _now()
         if do == "answer":
-            return self.take_answer(reply, session, draft, sub, _entity(tracker, "mc_value"))
+            return self.take_answer(reply, session, draft, sub, entity_value(tracker, "mc_value"))
         if do in ("skip", "keep"):
             if do == "skip":
                 reply.send(wording.say(lang, "skipped", element=wording.element_name(lang, step)))
@@ -402,15 +405,14 @@ class ValidateMicrocredForm(WorksheetAction):
         if do == "review":
             drafts.go_to(session, draft.id, reply.sender_id, drafts.REVIEW, now=now)
             return self.finish()
-        if do == "edit" and _entity(tracker, "mc_element") in el.IDS:
-            drafts.go_to(session, draft.id, reply.sender_id, _entity(tracker, "mc_element"), now=now)
+        if do == "edit" and entity_value(tracker, "mc_element") in el.IDS:
+            drafts.go_to(session, draft.id, reply.sender_id, entity_value(tracker, "mc_element"), now=now)
             return self.again()
         # a designer button from outside the worksheet (the drafts, an export...): leave it for action_microcred
-        return [SlotSet(ANSWER_SLOT, None), SlotSet(SUB_SLOT, None), ActiveLoop(None),
-                SlotSet("requested_slot", None), ActionExecutionRejected(FORM)]
+        return self.hand_over()
 
     def link(self, reply: Reply, tracker: Tracker, session: Session, draft: Draft) -> list[EventType]:
-        number, skill = _entity(tracker, "mc_n"), _entity(tracker, "mc_skill")
+        number, skill = entity_value(tracker, "mc_n"), entity_value(tracker, "mc_skill")
         spec = drafts.spec_of(draft)
         uri = ESCO_SKILL + skill
         label = preferred_labels(session, [uri], draft.language).get(uri)
@@ -479,10 +481,5 @@ class ActionMicrocredEnd(WorksheetAction):
                 return [*events, *overview(reply, session)]
             if draft.step == drafts.REVIEW:
                 return [*events, *show_review(reply, draft)]
-            spec = drafts.spec_of(draft)
-            title = wording.title_of(spec)
-            reply.send(wording.say(draft.language, "left", title=title, score=str(checks.completeness(spec)[0])),
-                       [(wording.say(draft.language, "resume_button", title=_short(title)),
-                         mc("resume", draft=str(draft.id))),
-                        (wording.say(draft.language, "list_button"), mc("list"))])
+            saved_notice(reply, draft, (wording.say(draft.language, "list_button"), mc("list")))
         return events
