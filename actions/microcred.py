@@ -124,7 +124,7 @@ def open_worksheet(draft: Draft) -> list[EventType]:
 def review_buttons(reply: Reply, draft: Draft, spec: Spec) -> list[Button]:
     ident = str(draft.id)
     buttons: list[Button] = []
-    if not files.missing_for_export(spec):
+    if not checks.missing_for_export(spec):
         buttons += [(reply.text("microcred.chat.pdf_button"), mc("export", draft=ident, fmt="pdf")),
                     (reply.text("microcred.chat.elm_button"), mc("export", draft=ident, fmt="elm")),
                     (reply.text("microcred.chat.badge_button"), mc("export", draft=ident, fmt="ob3")),
@@ -140,7 +140,7 @@ def show_review(reply: Reply, draft: Draft) -> list[EventType]:
     language)."""
     spec = drafts.spec_of(draft)
     parts = [wording.review(spec)]
-    missing = files.missing_for_export(spec)
+    missing = checks.missing_for_export(spec)
     if missing:
         names = ", ".join(wording.element_name(spec.language, e) for e in missing)
         parts.append(wording.say(spec.language, "not_exportable", elements=names))
@@ -163,7 +163,7 @@ def export(reply: Reply, tracker: Tracker, session: Session, draft: Draft, fmt: 
     """The files: documents on Telegram; elsewhere links under unguessable tokens that expire."""
     spec = drafts.spec_of(draft)
     lang = spec.language
-    missing = files.missing_for_export(spec)
+    missing = checks.missing_for_export(spec)
     if missing:
         names = ", ".join(wording.element_name(lang, e) for e in missing)
         reply.send(wording.say(lang, "not_exportable", elements=names), review_buttons(reply, draft, spec))

@@ -36,6 +36,8 @@ HOURS_RANGE = (1, 2000)
 ECTS_RANGE = (0.1, 80)
 MANDATORY_SHARE, OPTIONAL_SHARE = 80, 20  # completeness points (see completeness)
 MET, ATTENTION = "met", "attention"
+# What an export needs (ELM v3 and Open Badges 3.0 have no document without them).
+EXPORT_NEEDS = ("title", "countries", "awarding_body", "outcomes")
 
 _BULLET = re.compile(r"^\s*(?:[-*•·–—]+|\d{1,2}[.)])\s*")
 _NUMBER = r"-?\d+(?:[.,]\d+)?"
@@ -475,9 +477,13 @@ def _recognition(spec: Spec) -> tuple[str, str]:
     return (MET, "eqf_level_given") if spec.eqf_level is not None else (ATTENTION, "eqf_level_missing")
 
 
+def missing_for_export(spec: Spec) -> list[str]:
+    """The elements an ELM v3 or Open Badges export still needs (:data:`EXPORT_NEEDS`), in worksheet order."""
+    return [element for element in EXPORT_NEEDS if not is_filled(spec, element)]
+
+
 def _portable(spec: Spec) -> tuple[str, str]:
-    needed = ("title", "countries", "awarding_body", "outcomes")
-    return (MET, "exportable") if all(is_filled(spec, e) for e in needed) else (ATTENTION, "not_exportable_yet")
+    return (ATTENTION, "not_exportable_yet") if missing_for_export(spec) else (MET, "exportable")
 
 
 def _learner_centred(spec: Spec) -> tuple[str, str]:

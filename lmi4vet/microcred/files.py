@@ -31,8 +31,6 @@ FORMATS = ("pdf", "elm", "ob3")
 EXTENSIONS = {"pdf": "pdf", "elm": "jsonld", "ob3": "json"}
 CONTENT_TYPES = {"pdf": "application/pdf", "elm": "application/ld+json", "ob3": "application/json"}
 LINK_LIFETIME = timedelta(days=7)
-# What an export needs (ELM v3 and Open Badges 3.0 have no document without them).
-EXPORT_NEEDS = ("title", "countries", "awarding_body", "outcomes")
 
 
 @dataclass(frozen=True)
@@ -42,11 +40,6 @@ class File:
     body: bytes
     filename: str
     content_type: str
-
-
-def missing_for_export(spec: Spec) -> list[str]:
-    """The elements an export still needs (see :data:`EXPORT_NEEDS`), in worksheet order."""
-    return [element for element in EXPORT_NEEDS if not checks.is_filled(spec, element)]
 
 
 def document_id(draft: Draft) -> str:
@@ -74,11 +67,11 @@ def completeness_note(spec: Spec) -> str:
 
 def render(draft: Draft, fmt: str, *, now: datetime) -> File:
     """The export ``fmt`` (``pdf``, ``elm``, ``ob3``) of the draft; ValueError for another format or a draft
-    an export cannot be made of yet (:func:`missing_for_export`)."""
+    an export cannot be made of yet (:func:`lmi4vet.microcred.checks.missing_for_export`)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: one of {', '.join(FORMATS)}")
     spec = Spec.from_dict(draft.spec)
-    missing = missing_for_export(spec)
+    missing = checks.missing_for_export(spec)
     if missing:
         raise ValueError(f"the draft cannot be exported yet: {', '.join(missing)} missing")
     if fmt == "pdf":

@@ -387,7 +387,7 @@ def test_a_draft_that_cannot_be_exported_yet_says_what_is_missing(kb_url) -> Non
     sheet.tap("new")
     sheet.tap("leave")
     reply = sheet.tap("export", draft=sheet.slots["microcred_draft"], fmt="pdf")
-    names = ", ".join(chat.wording.element_name("es", e) for e in files.EXPORT_NEEDS)
+    names = ", ".join(chat.wording.element_name("es", e) for e in checks.EXPORT_NEEDS)
     assert reply[0]["text"] == chat_text("es", "not_exportable", elements=names)
 
 
