@@ -7,16 +7,15 @@ server under an unguessable token (:func:`calendar_link`), which the server turn
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime, timedelta, timezone
 
 from icalendar import Calendar
 from icalendar import Event as VEvent
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from lmi4vet.events.catalogue import CANCELLED, DRAFT, PUBLISHED, local_times, text_for, utc
 from lmi4vet.events.models import CalendarLink, Event
+from lmi4vet.links import live_link, new_token, purge_expired
 
 PRODID = "-//LMI4VET//Joint-VET network events//EN"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -76,7 +75,7 @@ def calendar_link(session: Session, event_id: int, sender_id: str | None, now: d
     """A new unguessable token (256 random bits) for the event's calendar file, valid for ``lifetime``."""
     if session.get(Event, event_id) is None:
         raise ValueError(f"no event {event_id}")
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     now = utc(now)
     session.add(CalendarLink(token=token, event_id=event_id, sender_id=sender_id, created_at=now,
                              expires_at=now + lifetime))
@@ -87,10 +86,8 @@ def calendar_link(session: Session, event_id: int, sender_id: str | None, now: d
 def resolve_link(session: Session, token: str, now: datetime) -> Event | None:
     """The event behind a link; None when the token is unknown or expired (or the event is a draft). A
     cancelled event still resolves: its file says CANCELLED, which removes it from the calendar."""
-    if not token or len(token) > 64:
-        return None
-    link = session.get(CalendarLink, token)
-    if link is None or utc(now) >= link.expires_at:
+    link = live_link(session, CalendarLink, token, now)
+    if link is None:
         return None
     event = session.get(Event, link.event_id)
     return None if event is None or event.status == DRAFT else event
@@ -98,6 +95,5 @@ def resolve_link(session: Session, token: str, now: datetime) -> Event | None:
 
 def purge_links(session: Session, now: datetime) -> int:
     """Delete expired links; how many."""
-    result = session.execute(delete(CalendarLink).where(CalendarLink.expires_at <= utc(now)))
-    return result.rowcount or 0
+    return purge_expired(session, CalendarLink, now)
 

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from lmi4vet.events.catalogue import utc
+from lmi4vet.links import live_link, new_token
 from lmi4vet.microcred import checks
 from lmi4vet.microcred.exports.badges import ob3_achievement
 from lmi4vet.microcred.exports.elm import elm_jsonld
@@ -88,7 +87,7 @@ def create_link(session: Session, draft: Draft, fmt: str, now: datetime,
     """A new unguessable token (256 random bits) for the draft's export ``fmt``, valid for ``lifetime``."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: one of {', '.join(FORMATS)}")
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     now = utc(now)
     session.add(ExportLink(token=token, draft_id=draft.id, sender_id=draft.sender_id, format=fmt, created_at=now,
                            expires_at=now + lifetime))
@@ -98,15 +97,8 @@ def create_link(session: Session, draft: Draft, fmt: str, now: datetime,
 
 def resolve_link(session: Session, token: str, now: datetime) -> tuple[Draft, str] | None:
     """``(draft, format)`` behind a link; None when the token is unknown or expired, or the draft is gone."""
-    if not token or len(token) > 64:
-        return None
-    link = session.get(ExportLink, token)
-    if link is None or utc(now) >= utc(link.expires_at):
+    link = live_link(session, ExportLink, token, now)
+    if link is None:
         return None
     draft = session.get(Draft, link.draft_id)
     return (draft, link.format) if draft is not None and draft.sender_id == link.sender_id else None
-
-
-def purge_links(session: Session, now: datetime) -> int:
-    """Delete expired links; how many."""
-    return session.execute(delete(ExportLink).where(ExportLink.expires_at <= utc(now))).rowcount or 0
