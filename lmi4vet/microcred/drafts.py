@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,7 +17,7 @@ from lmi4vet.db.owned import owned, require_owned
 from lmi4vet.events.catalogue import check_language, utc
 from lmi4vet.microcred import checks
 from lmi4vet.microcred import elements as el
-from lmi4vet.microcred.models import Draft, ExportLink
+from lmi4vet.microcred.models import Draft
 from lmi4vet.microcred.spec import Spec
 
 REVIEW = "review"  # the step after the last element: completeness, review, exports
@@ -160,11 +159,10 @@ def duplicate(session: Session, draft_id: int, sender_id: str, *, now: datetime,
 
 
 def delete(session: Session, draft_id: int, sender_id: str) -> bool:
-    """Delete the user's draft and its export links; whether there was one."""
+    """Delete the user's draft (its export links go with it: ON DELETE CASCADE); whether there was one."""
     draft = get(session, draft_id, sender_id)
     if draft is None:
         return False
-    session.execute(sa_delete(ExportLink).where(ExportLink.draft_id == draft.id))
     session.delete(draft)
     session.flush()
     return True

@@ -380,6 +380,10 @@ def test_exports_elsewhere_are_expiring_links_to_the_draft_as_it_is(kb_url) -> N
         link.expires_at = datetime.utcnow() - timedelta(seconds=1)
     assert microcred_file(engine, token) is None  # expired
     assert microcred_file(engine, "not-a-token") is None
+    with session_scope(engine) as session:
+        assert drafts.delete(session, draft_id, "mc-export-wa")
+    with session_scope(engine) as session:
+        assert session.get(ExportLink, token) is None  # the draft's links went with it
 
 
 def test_a_draft_that_cannot_be_exported_yet_says_what_is_missing(kb_url) -> None:

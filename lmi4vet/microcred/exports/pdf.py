@@ -88,9 +88,6 @@ def spec_pdf(spec: Spec, *, now: datetime, completeness_note: str = "") -> bytes
     if awarding and spec.awarding_body_url.strip():
         awarding += f"\n{spec.awarding_body_url.strip()}"
 
-    def choice(element: str, code: str) -> str:
-        return choice_text(lang, element, code)
-
     mandatory = [
         ("learner_identification", award_time, True),
         ("title", spec.title, False),
@@ -100,13 +97,13 @@ def spec_pdf(spec: Spec, *, now: datetime, completeness_note: str = "") -> bytes
         ("outcomes", L("outcomes_below", count=outcome_count) if outcome_count else "", False),
         ("workload", workload_text(spec), False),
         ("eqf_level", eqf_text(spec), False),
-        ("assessment", choice("assessment", spec.assessment), False),
-        ("participation", choice("participation", spec.participation), False),
+        ("assessment", choice_text(lang, "assessment", spec.assessment), False),
+        ("participation", choice_text(lang, "participation", spec.participation), False),
         ("quality_assurance", spec.quality_assurance, False),
     ]
     optional = [
         ("prerequisites", spec.prerequisites, False),
-        ("supervision", choice("supervision", spec.supervision), False),
+        ("supervision", choice_text(lang, "supervision", spec.supervision), False),
         ("grading", spec.grading, False),
         ("stackability", stackability_text(spec), False),
         ("further_information", spec.further_information, False),
