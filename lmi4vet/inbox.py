@@ -158,13 +158,6 @@ class Inbox:
         except IntegrityError:
             return None
 
-    def unfinished(self, channel: str) -> list[Stored]:
-        """Messages of ``channel`` not yet done, oldest first (what a restarted worker picks up)."""
-        with session_scope(self.engine) as session:
-            rows = session.execute(_with_window().where(
-                InboxMessage.channel == channel, InboxMessage.status != DONE).order_by(InboxMessage.id)).all()
-            return [_stored(row, last) for row, last in rows]
-
     def waiting(self, channel: str, after: int = 0) -> list[tuple[int, str, str]]:
         """``(id, sender_id, kind)`` of the messages of ``channel`` not yet done with an id above ``after``,
         oldest first: the worker's look for work (three columns through the status index, not whole rows)."""

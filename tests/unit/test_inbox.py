@@ -28,6 +28,11 @@ def inbox(db_url) -> Inbox:  # SQLite, and PostgreSQL when it answers (CI=true: 
     return Inbox(make_engine(db_url))
 
 
+def unfinished(inbox: Inbox, channel: str) -> list:
+    """The stored messages of ``channel`` not yet done, oldest first (what the worker's full look finds)."""
+    return [inbox.get(inbox_id) for inbox_id, _, _ in inbox.waiting(channel)]
+
+
 def message(n: int = 1, address: str = "555", channel: str = "telegram") -> Inbound:
     return Inbound(channel, f"{n}", address, f"hello {n}", "de", {"media": "photo"} if n == 99 else {})
 
@@ -41,9 +46,9 @@ def test_a_message_is_stored_once_with_its_delivery_id_and_address(inbox) -> Non
         assert session.query(ChannelEvent).count() == 2
         user = session.get(ChannelUser, "s1")
         assert (user.address, user.language_hint, user.stopped_at) == ("555", "de", None)
-    assert [(m.id, m.text, m.status, m.attempts) for m in inbox.unfinished("telegram")] == \
+    assert [(m.id, m.text, m.status, m.attempts) for m in unfinished(inbox, "telegram")] == \
         [(first, "hello 1", "pending", 0), (second, "hello 2", "pending", 0)]
-    assert inbox.unfinished("whatsapp") == []
+    assert unfinished(inbox, "whatsapp") == []
     stored = inbox.get(first)
     assert stored.message_id == f"inbox-telegram-{first}" and stored.language_hint == "de"
 
@@ -83,7 +88,7 @@ def test_handled_messages_are_purged_after_the_retry_horizon(inbox) -> None:
     with session_scope(inbox.engine) as session:
         session.get(InboxMessage, old).handled_at = datetime.utcnow() - timedelta(days=3)
     assert inbox.purge_done(timedelta(hours=48)) == 1
-    assert [m.id for m in inbox.unfinished("telegram")] == [] and inbox.get(new) is not None
+    assert [m.id for m in unfinished(inbox, "telegram")] == [] and inbox.get(new) is not None
 
 
 def test_the_spool_keeps_order_and_what_the_database_refused(tmp_path) -> None:
@@ -437,7 +442,7 @@ def test_odd_webhook_fields_are_ignored_or_read_safely(tmp_path) -> None:
         )]
 
     assert asyncio.run(scenario()) == ["ignored", "media"]
-    [stored] = channel.worker.inbox.unfinished("whatsapp")
+    [stored] = unfinished(channel.worker.inbox, "whatsapp")
     assert (stored.text, stored.meta) == ("/out_of_scope", {"media": "empty"})
 
 
@@ -520,13 +525,23 @@ def test_the_workers_looks_read_only_new_rows_and_now_and_then_all_of_them(tmp_p
         async def process(inbox_id: int) -> None:  # leaves the row pending, like work that ended in an error
             processed.append(inbox_id)
 
+        submitted = 0  # looks whose rows have been submitted (the look itself is recorded in its thread, before)
+        real_submit = worker._submit_unfinished
+
+        async def submit(full: bool) -> int:
+            nonlocal submitted
+            count = await real_submit(full)
+            submitted += 1
+            return count
+
         async def look() -> None:
-            count = len(looks)
+            count = submitted
             worker.wake()
-            while len(looks) == count and loop.time() < deadline:
+            while submitted == count and loop.time() < deadline:
                 await asyncio.sleep(0.005)
             await worker.drain()
 
+        worker._submit_unfinished = submit
         worker.process = process
         await worker.start(lambda _message: None)
         await worker.drain()
