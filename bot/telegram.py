@@ -4,12 +4,17 @@ Webhook mode checks Telegram's ``X-Telegram-Bot-Api-Secret-Token`` header in con
 (no public URL) fetches updates itself. Texts, button taps (always answered with answerCallbackQuery) and the
 commands /start /help /language /forget go to Rasa; stickers, photos, voice and locations get a polite answer;
 edited messages and other updates are acknowledged and ignored. Every update_id is handled once.
+
+Replies: texts (split at 4,096 characters, HTML-escaped) with inline keyboards for quick replies; an action's
+``{"document": {...}}`` as sendDocument and ``{"photo": {...}}`` as sendPhoto (base64 file, caption up to 1,024
+characters); an image URL as sendPhoto with the URL (Telegram fetches it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import hmac
 import html
 import json
@@ -112,14 +117,28 @@ def retry_delay(exc: RetryAfter) -> float:
     return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
+# The recorded media calls: the Bot API method, the field holding the file, and the Bot method that sends it.
+MEDIA_METHODS = {"sendDocument": ("document", "send_document"), "sendPhoto": ("photo", "send_photo")}
+
+
+def _media_file(call: dict[str, Any], field: str) -> bytes | str:
+    """A recorded media call's file: the bytes of its base64 ``<field>``, else its ``<field>_url`` (a URL that
+    Telegram fetches itself)."""
+    if field in call:
+        return base64.b64decode(call[field])
+    return str(call[f"{field}_url"])
+
+
 async def call_bot_api(bot: Bot, call: dict[str, Any]) -> str:
-    """Make one recorded ``sendMessage`` or ``sendDocument`` call; map Telegram's errors onto the delivery
-    policy's kinds."""
+    """Make one recorded ``sendMessage``, ``sendDocument`` or ``sendPhoto`` call; map Telegram's errors onto the
+    delivery policy's kinds."""
     markup = call.get("reply_markup")
+    media = MEDIA_METHODS.get(call.get("method", ""))
     try:
-        if call.get("method") == "sendDocument":
-            sent = await bot.send_document(
-                call["chat_id"], document=base64.b64decode(call["document"]), filename=call["filename"],
+        if media is not None:
+            field, send = media
+            sent = await getattr(bot, send)(
+                call["chat_id"], _media_file(call, field), filename=call.get("filename"),
                 caption=call.get("caption") or None, parse_mode=call.get("parse_mode"))
         else:
             sent = await bot.send_message(
@@ -179,17 +198,31 @@ class TelegramOutput(OutputChannel):
         await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self._send(image)
+        """An image by its public URL, as ``sendPhoto`` (Telegram fetches it)."""
+        await self.turn.send(photo_url_call(self.message.address, image))
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
-        """A file from an action (``{"document": {"filename", "content_base64", "caption"}}``: a calendar file)
-        as ``sendDocument``; anything else is not ours to send and is logged."""
-        document = json_message.get("document") if isinstance(json_message, dict) else None
-        if not isinstance(document, dict) or not document.get("content_base64") or not document.get("filename"):
-            logger.warning("telegram: custom message without a document, not sent: %s", sorted(json_message or {}))
-            return
-        await self.turn.send(document_call(self.message.address, str(document["filename"]),
-                                           str(document["content_base64"]), str(document.get("caption") or "")))
+        """A file from an action, ``{"document" | "photo": {"filename", "content_base64", "caption"}}`` (a
+        calendar file, a chart), as ``sendDocument`` or ``sendPhoto``; anything else (no such file, a file
+        that is not base64) is not ours to send and is logged."""
+        message = json_message if isinstance(json_message, dict) else {}
+        for kind, make_call in (("document", document_call), ("photo", photo_call)):
+            file = message.get(kind)
+            if isinstance(file, dict) and file.get("filename") and _is_base64(file.get("content_base64")):
+                await self.turn.send(make_call(self.message.address, str(file["filename"]),
+                                               str(file["content_base64"]), str(file.get("caption") or "")))
+                return
+        logger.warning("telegram: custom message without a document or photo, not sent: %s", sorted(message))
+
+
+def _is_base64(value: Any) -> bool:
+    """Non-empty, valid base64."""
+    if not isinstance(value, str) or not value:
+        return False
+    try:
+        return bool(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError):
+        return False
 
 
 def text_call(chat_id: str, text: str, markup: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -201,13 +234,28 @@ def text_call(chat_id: str, text: str, markup: dict[str, Any] | None = None) -> 
     return call
 
 
-def document_call(chat_id: str, filename: str, content_base64: str, caption: str = "") -> dict[str, Any]:
-    """A ``sendDocument`` call (the file as base64, so that the outbox can keep it for a retry)."""
-    call: dict[str, Any] = {"method": "sendDocument", "chat_id": chat_id, "filename": filename[:64],
-                            "document": content_base64}
+def _media_call(method: str, chat_id: str, file: dict[str, str], caption: str) -> dict[str, Any]:
+    """A ``sendDocument`` or ``sendPhoto`` call with its file fields and caption (at most 1,024 characters,
+    HTML-escaped)."""
+    call: dict[str, Any] = {"method": method, "chat_id": chat_id, **file}
     if caption:
         call["caption"], call["parse_mode"] = html.escape(caption[:1024], quote=False), "HTML"
     return call
+
+
+def document_call(chat_id: str, filename: str, content_base64: str, caption: str = "") -> dict[str, Any]:
+    """A ``sendDocument`` call (the file as base64, so that the outbox can keep it for a retry)."""
+    return _media_call("sendDocument", chat_id, {"filename": filename[:64], "document": content_base64}, caption)
+
+
+def photo_call(chat_id: str, filename: str, content_base64: str, caption: str = "") -> dict[str, Any]:
+    """A ``sendPhoto`` call with the image as base64 (a PNG or JPEG), kept by the outbox like a document."""
+    return _media_call("sendPhoto", chat_id, {"filename": filename[:64], "photo": content_base64}, caption)
+
+
+def photo_url_call(chat_id: str, url: str, caption: str = "") -> dict[str, Any]:
+    """A ``sendPhoto`` call with the image's public URL, which Telegram fetches."""
+    return _media_call("sendPhoto", chat_id, {"photo_url": url}, caption)
 
 
 def _chat_id(value: Any) -> int | None:

@@ -1,4 +1,5 @@
-"""A terminal chat over Rasa's REST channel: quick replies are numbered, and a digit picks one."""
+"""A terminal chat over Rasa's REST channel: quick replies are numbered, and a digit picks one; an image is shown
+as its URL."""
 
 from __future__ import annotations
 
@@ -23,11 +24,14 @@ def send(rasa_url: str, sender: str, message: str, timeout: float = 60) -> list[
 
 
 def render(messages: list[dict[str, Any]], out: TextIO) -> list[dict[str, str]]:
-    """Print the bot's messages with numbered quick replies; return the buttons of the last message."""
+    """Print the bot's messages with numbered quick replies (an image as ``🖼 <url>``); return the buttons of the
+    last message."""
     buttons: list[dict[str, str]] = []
     for message in messages:
         if message.get("text"):
             out.write(f"bot> {message['text']}\n")
+        if message.get("image"):  # the REST channel gives {"recipient_id", "image": url}
+            out.write(f"🖼 {message['image']}\n")
         buttons = message.get("buttons") or buttons
         for number, button in enumerate(message.get("buttons") or [], start=1):
             out.write(f"     [{number}] {button.get('title', '')}\n")

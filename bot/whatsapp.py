@@ -4,7 +4,8 @@ Every webhook is validated with twilio's ``RequestValidator`` against the config
 fields (blank ones included); the webhook answers at once with empty TwiML and the replies go out afterwards
 through the Messages API. Quick replies use Twilio Content templates when configured (quick-reply up to 3
 options, list-picker up to 10), otherwise a numbered menu the user answers with a digit or the option's text.
-Bodies are split at 1,600 characters; messages outside WhatsApp's 24-hour window need a template.
+Bodies are split at 1,600 characters; an image goes by its public URL (``MediaUrl``, which Twilio fetches);
+messages outside WhatsApp's 24-hour window need a template.
 """
 
 from __future__ import annotations
@@ -253,6 +254,14 @@ class WhatsAppOutput(OutputChannel):
                                  **kwargs: Any) -> None:
         await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
 
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        """An image by its public URL: one message with ``MediaUrl`` (Twilio fetches it), within the window."""
+        to = await self._to()
+        if to is None:
+            return
+        await asyncio.to_thread(self.store.clear_menu, self.message.sender_id)  # its digits mean nothing now
+        await self.turn.send({"to": to, "media_url": [image]})
+
 
 class WhatsAppInput(ChannelInput):
     """Rasa input channel for WhatsApp via Twilio (see the module docstring)."""
@@ -290,7 +299,7 @@ class WhatsAppInput(ChannelInput):
         those with the same body created in or after the second the call was recorded, oldest first (the
         ledger skips those it owns: the same text, a greeting say, is often sent again)."""
         if "body" not in call:
-            return UNCERTAIN  # a template's body is rendered by Twilio: it cannot be compared
+            return UNCERTAIN  # a template's body is rendered by Twilio, an image has none: nothing to compare
         messages = await self.client.messages.list_async(to=call["to"], from_=self.settings.from_number,
                                                          date_sent_after=since - timedelta(days=1), limit=100)
         earliest = since.replace(tzinfo=timezone.utc, microsecond=0)  # Twilio's times are whole seconds

@@ -3,6 +3,8 @@
 Each runs an aiohttp server in its own thread and records every call, so tests can assert what the assistant
 sent. ``rate_limit_next`` makes the next Telegram calls answer 429 with ``retry_after``. ``subscribe`` registers
 a callback for every recorded call (benchmarks index the calls per recipient instead of scanning them all).
+Telegram: getMe, sendMessage, sendDocument, sendPhoto (an uploaded PNG or a URL), getUpdates and the webhook
+calls; Twilio: Messages create (Body, ContentSid or MediaUrl) and list.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -104,7 +107,7 @@ async def _params(request: web.Request) -> dict[str, Any]:
     form = await request.post()
     params: dict[str, Any] = {}
     for key, value in form.items():
-        if isinstance(value, web.FileField):  # an upload (sendDocument): its name and bytes
+        if isinstance(value, web.FileField):  # an upload (sendDocument, sendPhoto): its name and bytes
             params[key] = {"filename": value.filename, "content": value.file.read(),
                            "content_type": value.content_type}
             continue
@@ -116,6 +119,26 @@ async def _params(request: web.Request) -> dict[str, Any]:
                 pass
         params[key] = value
     return params
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+URL_PHOTO_SIZE = (720, 720)  # the stand-in does not fetch a photo given by URL: it answers with this size
+
+
+def photo_sizes(photo: Any, number: int) -> list[dict[str, Any]] | None:
+    """The ``photo`` of sendPhoto's Message (one PhotoSize): an upload's size from its PNG header (width and
+    height, big-endian, at bytes 16-24), a URL's nominal; ``None``: no photo, or an upload that is no PNG."""
+    size: dict[str, Any] = {"file_id": f"photo-{number}", "file_unique_id": f"p{number}"}
+    if isinstance(photo, dict):
+        content = photo.get("content", b"")
+        if len(content) < 24 or content[:8] != PNG_SIGNATURE or content[12:16] != b"IHDR":
+            return None
+        width, height = struct.unpack(">II", content[16:24])
+        return [{**size, "width": width, "height": height, "file_size": len(content)}]
+    if isinstance(photo, str) and photo:
+        width, height = URL_PHOTO_SIZE
+        return [{**size, "width": width, "height": height}]
+    return None
 
 
 class TelegramStandIn(StandIn):
@@ -182,6 +205,19 @@ class TelegramStandIn(StandIn):
                 "document": {"file_id": f"doc-{self._message_id}", "file_unique_id": f"u{self._message_id}",
                              "file_name": document["filename"], "file_size": len(document["content"])},
                 "caption": params.get("caption", "")}})
+        if method == "sendPhoto":
+            photo = params.get("photo")
+            sizes = photo_sizes(photo, self._message_id + 1)
+            if sizes is None:
+                description = ("Bad Request: there is no photo in the request" if not photo
+                               else "Bad Request: IMAGE_PROCESS_FAILED")
+                return web.json_response({"ok": False, "error_code": 400, "description": description}, status=400)
+            self._message_id += 1
+            return web.json_response({"ok": True, "result": {
+                "message_id": self._message_id, "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "from": {"id": 7000000001, "is_bot": True, "first_name": "LMI4VET"},
+                "photo": sizes, "caption": params.get("caption", "")}})
         if method == "getUpdates":
             updates, self.pending_updates = self.pending_updates, []
             if not updates:
@@ -235,9 +271,13 @@ class TwilioStandIn(StandIn):
     async def handle(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
             return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
-        params = dict(await request.post())
-        if self.fail_next:
-            status, code = self.fail_next.pop(0)
+        form = await request.post()
+        params: dict[str, Any] = {key: form.getone(key) for key in form}
+        media = form.getall("MediaUrl", [])  # the form repeats MediaUrl, once per image
+        if media:
+            params["MediaUrl"] = list(media)
+        if self.fail_next or not (params.get("Body") or media or params.get("ContentSid")):
+            status, code = self.fail_next.pop(0) if self.fail_next else (400, 21619)
             self.record(f"Messages.create:{status}", params)
             return web.json_response({"code": code, "message": f"stand-in error {code}", "status": status,
                                       "more_info": f"https://www.twilio.com/docs/errors/{code}"}, status=status)
@@ -247,7 +287,7 @@ class TwilioStandIn(StandIn):
         now = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
         resource = {
             "sid": sid, "account_sid": self.account_sid, "to": params.get("To"), "from": params.get("From"),
-            "body": params.get("Body", ""), "status": "queued", "num_segments": "1", "num_media": "0",
+            "body": params.get("Body", ""), "status": "queued", "num_segments": "1", "num_media": str(len(media)),
             "direction": "outbound-api", "api_version": "2010-04-01", "price": None, "price_unit": "USD",
             "error_code": None, "error_message": None, "date_created": now, "date_updated": now,
             "date_sent": None, "messaging_service_sid": None,

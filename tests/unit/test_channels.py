@@ -1,18 +1,34 @@
 """Channel building blocks without Rasa: splitting, the store (SQLite and Redis), Telegram polling, update
-parsing, WhatsApp templates, menus and the 24-hour window — against the local API stand-ins."""
+parsing, WhatsApp templates, menus and the 24-hour window, images (Telegram sendPhoto, WhatsApp MediaUrl, the
+terminal) — against the local API stand-ins."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import json
 import logging
+import struct
+import zlib
 from datetime import datetime, timedelta
 
 import pytest
 
-from bot.delivery import Turn
+from bot.delivery import Rejected, Turn
 from bot.store import ChannelStore, sender_id_for
-from bot.telegram import TelegramInput, TelegramSettings, parse_update
+from bot.telegram import (
+    TelegramInput,
+    TelegramOutput,
+    TelegramSettings,
+    call_bot_api,
+    document_call,
+    make_bot,
+    parse_update,
+    photo_call,
+    photo_url_call,
+)
+from bot.terminal import render
 from bot.text import split_message
 from bot.whatsapp import (
     WhatsAppInput,
@@ -334,3 +350,217 @@ def test_a_reply_without_options_clears_the_old_numbered_menu(store) -> None:
     whatsapp_webhooks(store, on_new_message, "whatsapp:+34600000009",
                       [{"Body": "hola"}, {"Body": "2"}, {"Body": "2"}], drain_each=True)
     assert received == ["hola", "/choose_language", "2"]
+
+
+# -- images: Telegram sendPhoto, WhatsApp MediaUrl, the terminal ---------------------------------------------
+CHART_URL = "https://bot.example/webhooks/whatsapp/employer/t0ken"
+
+
+def png(width: int, height: int) -> bytes:
+    """A valid grey PNG of ``width`` x ``height`` pixels."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def run_telegram_output(api: TelegramStandIn, store, chat: str, use) -> int:
+    """Run ``use(output)`` with the Telegram output of a turn answering a message from ``chat``, its calls made
+    through the Bot API stand-in; return the inbox id."""
+    inbox = Inbox(store.engine)
+    inbox_id = inbox.accept(Inbound("telegram", f"u{chat}", chat, "hi"), store.sender_id("telegram", chat))
+
+    async def scenario() -> None:
+        bot = make_bot(TelegramSettings(token=TOKEN, mode="polling", api_base_url=api.base_url))
+        await bot.initialize()
+        try:
+            message = inbox.get(inbox_id)
+            await use(TelegramOutput(store, message, Turn(inbox, message, lambda call: call_bot_api(bot, call))))
+        finally:
+            await bot.shutdown()
+
+    asyncio.run(scenario())
+    return inbox_id
+
+
+def outbox(store) -> list[tuple[str, dict]]:
+    """``(status, call)`` of every recorded provider call, in order."""
+    with session_scope(store.engine) as session:
+        return [(row.status, json.loads(row.call)) for row in session.query(OutboxMessage).order_by(OutboxMessage.id)]
+
+
+def test_a_photo_from_an_action_is_one_send_photo_with_the_png_and_its_escaped_caption(store) -> None:
+    api = TelegramStandIn(TOKEN).start()
+    image = png(7, 5)
+    photo = {"photo": {"filename": "chart.png", "content_base64": base64.b64encode(image).decode(),
+                       "caption": "Your profile: <Level 2> & beyond"}}
+    try:
+        run_telegram_output(api, store, "4242", lambda out: out.send_response("x", {"custom": photo}))
+        [sent] = api.calls_of("sendPhoto")
+        assert api.calls_of("sendMessage") == [] and api.calls_of("sendDocument") == []
+        assert str(sent.params["chat_id"]) == "4242"
+        assert sent.params["photo"] == {"filename": "chart.png", "content": image, "content_type": "image/png"}
+        assert sent.params["caption"] == "Your profile: &lt;Level 2&gt; &amp; beyond"
+        assert sent.params["parse_mode"] == "HTML"
+        [(status, call)] = outbox(store)
+        assert status == "sent" and call["method"] == "sendPhoto" and base64.b64decode(call["photo"]) == image
+
+        async def replay() -> str:  # what the outbox does on a retry: the call as it was recorded
+            bot = make_bot(TelegramSettings(token=TOKEN, mode="polling", api_base_url=api.base_url))
+            await bot.initialize()
+            try:
+                return await call_bot_api(bot, call)
+            finally:
+                await bot.shutdown()
+
+        assert asyncio.run(replay()) == "2"
+        first, again = api.calls_of("sendPhoto")
+        assert again.params == first.params
+    finally:
+        api.stop()
+
+
+def test_photo_calls_share_the_document_calls_limits() -> None:
+    call = photo_call("1", "c" * 70 + ".png", "iVBORw0KGgo=", "é" * 1100)
+    assert call == {"method": "sendPhoto", "chat_id": "1", "filename": "c" * 64, "photo": "iVBORw0KGgo=",
+                    "caption": "é" * 1024, "parse_mode": "HTML"}
+    assert document_call("1", "a.ics", "QQ==", "") == {"method": "sendDocument", "chat_id": "1",
+                                                       "filename": "a.ics", "document": "QQ=="}
+    assert photo_url_call("1", CHART_URL) == {"method": "sendPhoto", "chat_id": "1", "photo_url": CHART_URL}
+
+
+def test_an_image_url_on_telegram_is_send_photo_with_the_url_after_its_text(store) -> None:
+    api = TelegramStandIn(TOKEN).start()
+    try:
+        run_telegram_output(api, store, "4343",
+                            lambda out: out.send_response("x", {"text": "Your chart", "image": CHART_URL}))
+        assert [call.method for call in api.calls] == ["getMe", "sendMessage", "sendPhoto"]
+        [text] = api.calls_of("sendMessage")
+        [photo] = api.calls_of("sendPhoto")
+        assert text.params["text"] == "Your chart"
+        assert photo.params == {"chat_id": "4343", "photo": CHART_URL}
+        assert [status for status, _ in outbox(store)] == ["sent", "sent"]
+    finally:
+        api.stop()
+
+
+@pytest.mark.parametrize("message", [
+    {"photo": {}},
+    {"photo": {"filename": "chart.png", "content_base64": "", "caption": "x"}},
+    {"photo": {"filename": "chart.png", "content_base64": "not base64!"}},
+    {"photo": {"content_base64": "iVBORw0KGgo="}},
+    {"photo": "iVBORw0KGgo="},
+    {"picture": {"filename": "chart.png", "content_base64": "iVBORw0KGgo="}},
+])
+def test_a_photo_message_without_a_base64_file_and_name_is_logged_not_sent(store, caplog, message) -> None:
+    sent: list[dict] = []
+
+    class RecordingTurn:
+        async def send(self, call: dict) -> None:
+            sent.append(call)
+
+    caplog.set_level(logging.WARNING, logger="bot.telegram")
+    inbox = Inbox(store.engine)
+    inbox_id = inbox.accept(Inbound("telegram", "u1", "1", "hi"), store.sender_id("telegram", "1"))
+    output = TelegramOutput(store, inbox.get(inbox_id), RecordingTurn())
+    asyncio.run(output.send_custom_json("x", message))
+    assert sent == []
+    assert [r.getMessage() for r in caplog.records] == [
+        f"telegram: custom message without a document or photo, not sent: {sorted(message)}"]
+
+
+def test_the_bot_api_refuses_a_send_photo_without_a_usable_photo(store) -> None:
+    api = TelegramStandIn(TOKEN).start()
+
+    async def scenario() -> list[str]:
+        bot = make_bot(TelegramSettings(token=TOKEN, mode="polling", api_base_url=api.base_url))
+        await bot.initialize()
+        refused = []
+        try:
+            for call in (photo_call("9", "chart.png", base64.b64encode(b"GIF89a not a png").decode()),
+                         photo_url_call("9", "")):
+                with pytest.raises(Rejected) as caught:
+                    await call_bot_api(bot, call)
+                refused.append(str(caught.value))
+        finally:
+            await bot.shutdown()
+        return refused
+
+    try:
+        assert asyncio.run(scenario()) == ["telegram 4xx Image_process_failed",
+                                           "telegram 4xx There is no photo in the request"]
+        assert [c.params["photo"] for c in api.calls_of("sendPhoto")] == [
+            {"filename": "chart.png", "content": b"GIF89a not a png", "content_type": "image/png"}, ""]
+    finally:
+        api.stop()
+
+
+def test_whatsapp_sends_an_image_url_as_one_message_with_media_url(store) -> None:
+    api = TwilioStandIn(SID, AUTH).start()
+    number = "whatsapp:+40700000020"
+    sender = store.sender_id("whatsapp", number)
+    store.save_menu(sender, [("Cifre", "/ask_indicator")])
+    try:
+        run_output(api, whatsapp_settings(api), store, number,
+                   lambda out: out.send_response("x", {"text": "Profilul tău", "image": CHART_URL}))
+        text, image = api.calls_of("Messages.create")
+        assert text.params["Body"] == "Profilul tău" and "MediaUrl" not in text.params
+        assert image.params["MediaUrl"] == [CHART_URL] and "Body" not in image.params
+        assert image.params["To"] == number and image.params["From"] == "whatsapp:+14155238886"
+        assert [m["num_media"] for m in api.created] == ["0", "1"]
+        assert [status for status, _ in outbox(store)] == ["sent", "sent"]
+        assert store.menu_of(sender) == []
+    finally:
+        api.stop()
+
+
+def test_an_image_alone_clears_the_numbered_menu(store) -> None:
+    api = TwilioStandIn(SID, AUTH).start()
+    number = "whatsapp:+40700000021"
+    sender = store.sender_id("whatsapp", number)
+    store.save_menu(sender, [("Cifre", "/ask_indicator")])
+    try:
+        run_output(api, whatsapp_settings(api), store, number, lambda out: out.send_image_url("x", CHART_URL))
+        [call] = api.calls_of("Messages.create")
+        assert call.params["MediaUrl"] == [CHART_URL] and store.menu_of(sender) == []
+    finally:
+        api.stop()
+
+
+def test_an_image_outside_the_24_hour_window(store, caplog) -> None:
+    api = TwilioStandIn(SID, AUTH).start()
+    old = datetime.utcnow() - timedelta(hours=25)
+    try:
+        caplog.set_level(logging.WARNING)
+        run_output(api, whatsapp_settings(api), store, "whatsapp:+40700000022",
+                   lambda out: out.send_image_url("x", CHART_URL), received_at=old)
+        assert api.calls == [] and "outside the 24-hour window" in caplog.text
+        template = whatsapp_settings(api, reengage_sid="HX" + "3" * 32)
+        run_output(api, template, store, "whatsapp:+40700000023",
+                   lambda out: out.send_response("x", {"text": "Profilul tău", "image": CHART_URL}), received_at=old)
+        [call] = api.calls_of("Messages.create")
+        assert call.params["ContentSid"] == "HX" + "3" * 32 and "MediaUrl" not in call.params
+        assert [status for status, _ in outbox(store)] == ["sent"]
+    finally:
+        api.stop()
+
+
+def test_the_twilio_stand_in_needs_a_body_media_or_template(store) -> None:
+    api = TwilioStandIn(SID, AUTH).start()
+    try:
+        run_output(api, whatsapp_settings(api), store, "whatsapp:+40700000024",
+                   lambda out: out.turn.send({"to": "whatsapp:+40700000024", "body": ""}))
+        assert [call.method for call in api.calls] == ["Messages.create:400"]
+        with session_scope(store.engine) as session:
+            [row] = session.query(OutboxMessage)
+            assert (row.status, row.error) == ("failed", "twilio 21619 Unable to create record: stand-in error 21619")
+    finally:
+        api.stop()
+
+
+def test_the_terminal_shows_an_image_as_its_url() -> None:
+    out = io.StringIO()
+    render([{"recipient_id": "t", "text": "Your chart"}, {"recipient_id": "t", "image": CHART_URL}], out)
+    assert out.getvalue() == f"bot> Your chart\n🖼 {CHART_URL}\n"
