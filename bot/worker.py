@@ -46,6 +46,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.delivery import Deliver, Pace, Reconcile, Turn
 from lmi4vet.db.engine import session_scope
+from lmi4vet.employer import reminders as employer_reminders
 from lmi4vet.events import dispatch, reminders
 from lmi4vet.events.audience import OUTSIDE_WINDOW
 from lmi4vet.handoff import tickets
@@ -487,9 +488,12 @@ class InboxWorker:
 
 
 def _why_not(session: Any, message: Stored) -> str:
-    """Why a queued broadcast message or reminder should not go out now ("" = it should)."""
+    """Why a queued broadcast message or reminder (of an event, or of the employer-engagement self-assessment)
+    should not go out now ("" = it should)."""
     if message.kind == dispatch.BROADCAST:
         return dispatch.still_wanted(session, message.meta.get("recipient"))
+    if message.meta.get("what") == employer_reminders.WHAT:
+        return employer_reminders.still_due(session, message.meta.get("assessment"), datetime.utcnow())
     return reminders.still_due(session, message.meta.get("registration"), message.meta.get("what", ""),
                                datetime.utcnow())
 

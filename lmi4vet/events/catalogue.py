@@ -441,21 +441,24 @@ def due_followups(session: Session, now: datetime, within: timedelta = FOLLOWUP_
                                 .order_by(Event.ends_at, Registration.id)).scalars())
 
 
-def _claim(session: Session, registration_id: int, column: str, now: datetime) -> bool:
-    table = Registration.__table__
-    result = session.execute(update(table).where(table.c.id == registration_id, table.c[column].is_(None))
+def claim_once(session: Session, model: type[Any], row_id: int, column: str, now: datetime) -> bool:
+    """Set ``column`` of the row ``row_id`` of ``model`` (a table keyed by ``id``) to ``now`` if it is still
+    empty, in the caller's transaction: True for the one caller that did (a conditional UPDATE, so two ticks
+    never both claim a message to send; queue the message in the same transaction)."""
+    table = model.__table__
+    result = session.execute(update(table).where(table.c.id == row_id, table.c[column].is_(None))
                              .values({column: utc(now)}))
     return result.rowcount == 1
 
 
 def mark_reminded(session: Session, registration_id: int, now: datetime) -> bool:
     """Record that the reminder went out (queue it in the same transaction); False if it had already."""
-    return _claim(session, registration_id, "reminder_sent_at", now)
+    return claim_once(session, Registration, registration_id, "reminder_sent_at", now)
 
 
 def mark_followed_up(session: Session, registration_id: int, now: datetime) -> bool:
     """Record that the follow-up went out; False if it had already."""
-    return _claim(session, registration_id, "followup_sent_at", now)
+    return claim_once(session, Registration, registration_id, "followup_sent_at", now)
 
 
 def record_feedback(session: Session, registration: int | tuple[int, str], score: int,

@@ -1,7 +1,8 @@
 """The task queue (huey) that sends broadcasts, off any web request: ``send_broadcast`` plans the recipients
 and queues their messages into the durable inbox in batches, waking the channel workers; ``tick`` runs every
-minute, queues the reminders and follow-ups that are due (:mod:`lmi4vet.events.reminders`), starts the
-broadcasts that are due (scheduled ones, and any left sending by a crash) and closes those sent.
+minute, queues the reminders and follow-ups that are due (:mod:`lmi4vet.events.reminders`, and the six-month
+reminders of the employer-engagement self-assessment, :mod:`lmi4vet.employer.reminders`), starts the broadcasts
+that are due (scheduled ones, and any left sending by a crash) and closes those sent.
 
 Storage: ``TASK_QUEUE_URL`` (see :mod:`lmi4vet.settings`): a SQLite file by default (the console and the chat
 server are separate processes on one machine), Redis in production. The consumer runs with
@@ -16,6 +17,7 @@ from datetime import datetime
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from lmi4vet.db.engine import database_url, session_scope, shared_engine
+from lmi4vet.employer import reminders as employer_reminders
 from lmi4vet.events import dispatch, reminders
 from lmi4vet.inbox import wake
 from lmi4vet.settings import Settings
@@ -66,9 +68,13 @@ def send_broadcast(broadcast_id: int) -> dict[str, int]:
 
 
 def queue_reminders() -> dict[str, int]:
-    """Queue the reminders and follow-ups that are due and wake the channels that got some."""
-    with session_scope(_engine()) as session:
-        queued = reminders.queue_due(session, datetime.utcnow())
+    """Queue the event reminders and follow-ups and the employer-engagement reminders that are due (each kind in
+    its own transaction) and wake the channels that got some."""
+    queued: dict[str, int] = {}
+    for queue_due in (reminders.queue_due, employer_reminders.queue_due):
+        with session_scope(_engine()) as session:
+            for channel, count in queue_due(session, datetime.utcnow()).items():
+                queued[channel] = queued.get(channel, 0) + count
     settings = Settings.from_env()
     for channel in queued:
         wake(settings.rasa_url, channel)

@@ -4,6 +4,7 @@ button payloads that act on it. Shared by the chat's actions and the reminders t
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from babel.dates import format_date, format_datetime, format_time, get_timezone_name
 
@@ -15,12 +16,19 @@ INTENT = "ask_events"  # the intent every event button carries
 ACTIONS = ("list", "details", "register", "cancel", "calendar", "feedback", "mine")
 
 
+def command(intent: str, entities: Mapping[str, str]) -> str:
+    """A button payload in Rasa's syntax, entities as compact JSON in their order:
+    ``command("ask_events", {"do": "list"})`` -> ``/ask_events{"do":"list"}`` (no entities: ``/ask_events``)."""
+    if not entities:
+        return f"/{intent}"
+    return f"/{intent}" + json.dumps(dict(entities), ensure_ascii=False, separators=(",", ":"))
+
+
 def payload(do: str, event_id: int | None = None, **extra: str) -> str:
-    """A button payload for the events action: ``/ask_events{"event":"3","do":"register"}``."""
+    """A button payload for the events action: ``/ask_events{"do":"register","event":"3"}``."""
     if do not in ACTIONS:
         raise ValueError(f"unknown events action {do!r}")
-    entities = {"do": do, **({"event": str(event_id)} if event_id is not None else {}), **extra}
-    return f"/{INTENT}" + json.dumps(entities, ensure_ascii=False, separators=(",", ":"))
+    return command(INTENT, {"do": do, **({"event": str(event_id)} if event_id is not None else {}), **extra})
 
 
 def topic_name(topic: str, lang: str) -> str:
