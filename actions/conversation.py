@@ -9,7 +9,8 @@ from rasa_sdk.events import AllSlotsReset, EventType, Restarted, SlotSet
 
 from actions import handoff
 from actions.base import PENDING_SLOT, LocalizedAction, Reply
-from actions.menu import main_menu, say_with_menu
+from actions.data import entity_value
+from actions.menu import main_menu, say_with_menu, tools_menu
 
 FORGET = "forget_me"
 
@@ -26,12 +27,16 @@ class ActionGreet(LocalizedAction):
 
 
 class ActionMenu(LocalizedAction):
-    """Explains what the assistant does and shows the main menu."""
+    """Explains what the assistant does and shows the main menu; ``/help{"menu":"tools"}``: the tools for VET
+    staff."""
 
     def name(self) -> str:
         return "action_menu"
 
     def respond(self, reply: Reply, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        if entity_value(tracker, "menu") == "tools":
+            reply.send(reply.text("menu.tools_prompt"), tools_menu(reply))
+            return []
         say_with_menu(reply, "help.intro")
         return []
 

@@ -14,18 +14,30 @@ MAIN_MENU: tuple[tuple[str, str], ...] = (
     ("menu.course", "/start_course"),
     ("menu.events", "/ask_events"),
     ("menu.preferences", "/manage_preferences"),
-    ("menu.microcred", "/design_microcredential"),
+    ("menu.tools", '/help{"menu":"tools"}'),
     ("menu.language", "/choose_language"),
     ("menu.human", "/request_human"),
+)
+# The tools for VET staff, one tap below the main menu (WhatsApp's list picker holds 10 rows).
+TOOLS_MENU: tuple[tuple[str, str], ...] = (
+    ("menu.microcred", "/design_microcredential"),
+    ("menu.employer", "/ask_employer_engagement"),
+    ("menu.main", "/help"),
 )
 
 
 def main_menu(reply: Reply) -> list[Button]:
-    """The main-menu buttons in the reply's language, with "continue the course" for users who started it."""
-    buttons = [(reply.text(key), payload) for key, payload in MAIN_MENU]
-    if reply.sender_id and _has_course_progress(reply.sender_id):
-        buttons.insert(5, (reply.text("menu.continue_course"), '/start_course{"module":"continue"}'))
-    return buttons
+    """The main-menu buttons in the reply's language; for users who started the course, "continue the course"
+    instead of "the course" (the course's list of modules is one tap further)."""
+    course = ("menu.continue_course", '/start_course{"module":"continue"}')
+    resume = bool(reply.sender_id) and _has_course_progress(reply.sender_id)
+    return [(reply.text(key), payload) for key, payload in (
+        course if resume and key == "menu.course" else (key, payload) for key, payload in MAIN_MENU)]
+
+
+def tools_menu(reply: Reply) -> list[Button]:
+    """The tools for VET staff: the micro-credential designer and the employer-engagement self-assessment."""
+    return [(reply.text(key), payload) for key, payload in TOOLS_MENU]
 
 
 def _has_course_progress(sender_id: str) -> bool:

@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 # Telegram commands and the intents they stand for.
 COMMANDS = {"start": "/greet", "help": "/help", "menu": "/help", "language": "/choose_language",
             "forget": "/forget_me", "human": "/request_human", "end": "/handoff_end", "events": "/ask_events",
-            "microcredential": "/design_microcredential",
+            "microcredential": "/design_microcredential", "employers": "/ask_employer_engagement",
             "preferences": '/manage_preferences{"via":"command"}',
             "stop": '/manage_preferences{"opt":"stop","via":"command"}'}
 MEDIA_PAYLOAD = "/out_of_scope"  # with metadata {"media": kind}: answered by action_fallback
@@ -202,7 +202,9 @@ async def resume_conversation(app: Any, sender_id: str) -> None:
 def add_download_routes(blueprint: Blueprint, engine: Any) -> None:
     """Files behind unguessable, expiring links, for channels that cannot receive them (WhatsApp, the local
     chat): ``GET <channel>/calendar/<token>?lang=de`` (an event's .ics) and ``GET <channel>/microcred/<token>``
-    (a micro-credential draft's PDF, ELM JSON-LD or Open Badges file); 404 once the link has expired."""
+    (a micro-credential draft's PDF, ELM JSON-LD or Open Badges file) and ``GET <channel>/employer/<token>`` (a
+    self-assessment's chart, shown inline: WhatsApp fetches it as media, or its PDF); 404 once the link has
+    expired."""
 
     @blueprint.route("/calendar/<token>", methods=["GET"])
     async def calendar(request: Any, token: str) -> Any:
@@ -219,14 +221,33 @@ def add_download_routes(blueprint: Blueprint, engine: Any) -> None:
             return response.text("This link has expired, or the draft was deleted.", status=404)
         return _download(found.body, found.filename, found.content_type)
 
+    @blueprint.route("/employer/<token>", methods=["GET"])
+    async def employer(_: Any, token: str) -> Any:
+        found = await asyncio.to_thread(employer_file, engine, token)
+        if found is None:
+            return response.text("This link has expired, or the assessment was deleted.", status=404)
+        return _download(found.body, found.filename, found.content_type,
+                         inline=found.content_type.startswith("image/"))
 
-def _download(body: bytes, name: str, content_type: str) -> Any:
+
+def _download(body: bytes, name: str, content_type: str, *, inline: bool = False) -> Any:
+    disposition = f'{"inline" if inline else "attachment"}; filename="{name}"'
     return response.raw(body, content_type=content_type,
-                        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+                        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
+
+
+def employer_file(engine: Any, token: str) -> Any:
+    """The chart or PDF behind a self-assessment link (:class:`lmi4vet.links.File`), made from the assessment as
+    it is now; None when the link is unknown or expired or the assessment is gone."""
+    from lmi4vet.db.engine import session_scope
+    from lmi4vet.employer.files import linked_file
+
+    with session_scope(engine) as session:
+        return linked_file(session, token, datetime.utcnow())
 
 
 def microcred_file(engine: Any, token: str) -> Any:
-    """The export behind a micro-credential link (:class:`lmi4vet.microcred.files.File`), made from the draft as
+    """The export behind a micro-credential link (:class:`lmi4vet.links.File`), made from the draft as
     it is now; None when the link is unknown or expired or the draft is gone."""
     from lmi4vet.db.engine import session_scope
     from lmi4vet.microcred.files import render, resolve_link

@@ -31,6 +31,7 @@ from lmi4vet.db.models import (
 )
 from lmi4vet.employer.models import Assessment as EmployerAssessment
 from lmi4vet.employer.models import Encounter as EmployerEncounter
+from lmi4vet.employer.models import FileLink as EmployerLink
 from lmi4vet.events.models import (
     BroadcastRecipient,
     CalendarLink,
@@ -40,6 +41,7 @@ from lmi4vet.events.models import (
     Subscriber,
 )
 from lmi4vet.handoff.models import Ticket, TicketMessage
+from lmi4vet.links import purge_expired
 from lmi4vet.microcred.models import Draft as MicrocredDraft
 from lmi4vet.microcred.models import ExportLink as MicrocredLink
 from lmi4vet.settings import Settings
@@ -53,8 +55,11 @@ LATE_SAVE_HORIZON = timedelta(hours=1)  # a turn in flight when an erasure happe
 # requests are not among them: they stay, without personal data, as the record that the erasure was done.
 PER_USER = (ChannelUser, NumberedMenu, CourseProgress, QuizAnswer, ModuleResult, ConversationReview,
             NluCorrection, OutboxMessage, InboxMessage, TicketMessage, Ticket, Registration, Consent, ConsentLog,
-            Subscriber, CalendarLink, BroadcastRecipient, MicrocredLink, MicrocredDraft, EmployerAssessment,
-            EmployerEncounter)
+            Subscriber, CalendarLink, BroadcastRecipient, MicrocredLink, MicrocredDraft, EmployerLink,
+            EmployerAssessment, EmployerEncounter)
+
+# The tables of expiring file links (lmi4vet.links), purged once expired.
+LINKS = (CalendarLink, MicrocredLink, EmployerLink)
 
 # Rasa's SQLTrackerStore table, as far as we read and delete it.
 _metadata = MetaData()
@@ -236,8 +241,8 @@ def pending_erasures(db: Engine) -> list[int]:
 
 def enforce_retention(days: int = DEFAULT_RETENTION_DAYS, db: Engine | None = None,
                       tracker: Engine | None = None) -> dict[str, int]:
-    """Retry pending erasures, erase users whose last message is older than ``days``, and forget old channel
-    delivery ids. Suitable for cron."""
+    """Retry pending erasures, erase users whose last message is older than ``days``, forget old channel
+    delivery ids and delete expired file links. Suitable for cron."""
     db = db or shared_engine(database_url())
     tracker = tracker or tracker_engine()
     cutoff = time.time() - days * 86400
@@ -254,6 +259,8 @@ def enforce_retention(days: int = DEFAULT_RETENTION_DAYS, db: Engine | None = No
         stale |= set(session.execute(select(ChannelUser.sender_id).where(
             ChannelUser.last_inbound_at < datetime.utcnow() - timedelta(days=days))).scalars())
     totals.update({"users": len(stale), "delivery_ids": purge_delivery_ids(db)})
+    with session_scope(db) as session:
+        totals["expired_links"] = sum(purge_expired(session, model, datetime.utcnow()) for model in LINKS)
     for sender_id in sorted(stale):
         before = row_counts(sender_id, db, tracker)
         erase_now(sender_id, "retention", db, tracker)

@@ -1,10 +1,11 @@
 """Employer engagement (migration 0011): a user's self-assessments (answers kept, so that a re-assessment can
-be compared with the one before) and the employer encounters they log. Rows carry the pseudonymous
-``sender_id`` and no foreign key: ``lmi4vet.privacy`` exports and erases them through ``PER_USER``."""
+be compared with the one before) and the employer encounters they log; and (migration 0012) the expiring links
+to an assessment's chart and PDF. Rows carry the pseudonymous ``sender_id``, and only the links have a foreign
+key (to their assessment): ``lmi4vet.privacy`` exports and erases them all through ``PER_USER``."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Integer, String
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String
 
 from lmi4vet.db.models import Base
 from lmi4vet.microcred.models import JSONText
@@ -40,3 +41,17 @@ class Encounter(Base):
     reflection = Column(Boolean, nullable=False)
     occurred_on = Column(Date, nullable=False)
     created_at = Column(DateTime, nullable=False)
+
+
+class FileLink(Base):
+    """An unguessable, expiring link to a self-assessment's chart (``chart``: WhatsApp fetches it as media) or
+    PDF (``pdf``), made from the assessment when opened (migration 0012)."""
+
+    __tablename__ = "employer_links"
+    token = Column(String(64), primary_key=True)
+    assessment_id = Column(Integer, ForeignKey("employer_assessments.id", ondelete="CASCADE"), nullable=False,
+                           index=True)
+    sender_id = Column(String(64), nullable=False, index=True)
+    kind = Column(String(8), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False, index=True)

@@ -62,8 +62,8 @@ def plan_pdf(results: list[AreaResult], lang: str, *, now: datetime,
     pdf.ln(1)
     pdf.image(io.BytesIO(chart(results, lang, previous)), x=(pdf.w - CHART_WIDTH) / 2, w=CHART_WIDTH)
 
-    def heading(text: str) -> None:
-        if pdf.will_page_break(20):
+    def heading(text: str, room: float = 20) -> None:
+        if pdf.will_page_break(room):  # the heading stays with what follows it
             pdf.add_page()
         pdf.set_font(FONT, "B", 11)
         pdf.set_text_color(*ACCENT)
@@ -80,7 +80,7 @@ def plan_pdf(results: list[AreaResult], lang: str, *, now: datetime,
     pdf.set_text_color(*INK)
     pdf.set_draw_color(*RULE)
     bold = FontFace(family=FONT, emphasis="BOLD", size_pt=8.5, color=INK, fill_color=LABEL_FILL)
-    columns = (40, 22, 86, 30) if previous else (44, 24, 110)
+    columns = (38, 19, 83, 38) if previous else (44, 24, 110)
     with pdf.table(col_widths=columns, text_align="LEFT", line_height=4.2, padding=(1.2, 2), v_align="TOP",
                    width=pdf.epw, headings_style=bold) as table:
         header = [_say(lang, "area"), _say(lang, "level"), _say(lang, "why")]
@@ -97,7 +97,7 @@ def plan_pdf(results: list[AreaResult], lang: str, *, now: datetime,
                 row.cell(f"{level_name(change.before)} → {level_name(change.now)}")
     pdf.ln(3)
 
-    heading(_say(lang, "plan_heading"))
+    heading(_say(lang, "plan_heading"), room=60)
     for item in plan(results, lang):
         if pdf.will_page_break(40):
             pdf.add_page()

@@ -25,6 +25,7 @@ KINDS = ("talk", "visit", "workshop", "mentoring", "placement", "mock_interview"
 SIZES = ("micro", "small", "medium", "large")
 LEARNERS_RANGE = (1, 500)
 PER_LEARNER_PER_TERM = 1
+REPEAT_WINDOW = timedelta(minutes=10)
 
 
 def start(session: Session, sender_id: str, language: str, *, now: datetime) -> Assessment:
@@ -78,6 +79,28 @@ def remind_me(session: Session, assessment_id: int, sender_id: str) -> datetime:
     return row.remind_at
 
 
+def cancel_reminder(session: Session, assessment_id: int, sender_id: str) -> None:
+    """Opt out of the reminder (one not sent yet will not be)."""
+    _owned(session, assessment_id, sender_id).remind_at = None
+
+
+def latest_completed(session: Session, sender_id: str) -> Assessment | None:
+    """The user's latest completed assessment."""
+    return session.execute(select(Assessment).where(Assessment.sender_id == sender_id,
+                                                    Assessment.completed_at.is_not(None))
+                           .order_by(Assessment.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def discard_unfinished(session: Session, sender_id: str) -> int:
+    """Delete the user's unfinished assessments (a new one replaces them); how many."""
+    rows = session.execute(select(Assessment).where(Assessment.sender_id == sender_id,
+                                                    Assessment.completed_at.is_(None))).scalars().all()
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)
+
+
 def due_reminders(session: Session, now: datetime) -> list[Assessment]:
     """Assessments whose reminder is due and not sent yet, oldest first."""
     return list(session.execute(select(Assessment).where(Assessment.remind_at <= utc(now),
@@ -87,15 +110,22 @@ def due_reminders(session: Session, now: datetime) -> list[Assessment]:
 
 def log_encounter(session: Session, sender_id: str, *, kind: str, size: str, learners: int, two_way: bool,
                   reflection: bool, occurred_on: date, now: datetime) -> Encounter:
-    """Log one employer encounter; ValueError for an unknown type or size, or learners outside 1-500."""
+    """Log one employer encounter; ValueError for an unknown type or size, or learners outside 1-500. The
+    same encounter logged again within :data:`REPEAT_WINDOW` is the row already there (a double tap)."""
     if kind not in KINDS:
         raise ValueError(f"unknown encounter type {kind!r}: one of {', '.join(KINDS)}")
     if size not in SIZES:
         raise ValueError(f"unknown employer size {size!r}: one of {', '.join(SIZES)}")
     if isinstance(learners, bool) or not LEARNERS_RANGE[0] <= learners <= LEARNERS_RANGE[1]:
         raise ValueError(f"learners must be {LEARNERS_RANGE[0]}-{LEARNERS_RANGE[1]}, not {learners!r}")
-    row = Encounter(sender_id=sender_id, kind=kind, size=size, learners=learners, two_way=bool(two_way),
-                    reflection=bool(reflection), occurred_on=occurred_on, created_at=utc(now))
+    fields = {"kind": kind, "size": size, "learners": learners, "two_way": bool(two_way),
+              "reflection": bool(reflection), "occurred_on": occurred_on}
+    same = session.execute(select(Encounter).filter_by(sender_id=sender_id, **fields)
+                           .where(Encounter.created_at >= utc(now) - REPEAT_WINDOW)
+                           .order_by(Encounter.id.desc()).limit(1)).scalar_one_or_none()
+    if same is not None:
+        return same  # the same encounter tapped twice (an old keyboard): logged once
+    row = Encounter(sender_id=sender_id, created_at=utc(now), **fields)
     session.add(row)
     session.flush()
     return row

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from lmi4vet.events.catalogue import CANCELLED, DRAFT, PUBLISHED, local_times, text_for, utc
 from lmi4vet.events.models import CalendarLink, Event
-from lmi4vet.links import live_link, new_token, purge_expired
+from lmi4vet.links import add_link, live_link, purge_expired
 
 PRODID = "-//LMI4VET//Joint-VET network events//EN"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -75,12 +75,7 @@ def calendar_link(session: Session, event_id: int, sender_id: str | None, now: d
     """A new unguessable token (256 random bits) for the event's calendar file, valid for ``lifetime``."""
     if session.get(Event, event_id) is None:
         raise ValueError(f"no event {event_id}")
-    token = new_token()
-    now = utc(now)
-    session.add(CalendarLink(token=token, event_id=event_id, sender_id=sender_id, created_at=now,
-                             expires_at=now + lifetime))
-    session.flush()
-    return token
+    return add_link(session, CalendarLink, now, lifetime, event_id=event_id, sender_id=sender_id)
 
 
 def resolve_link(session: Session, token: str, now: datetime) -> Event | None:

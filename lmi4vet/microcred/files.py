@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from lmi4vet.events.catalogue import utc
-from lmi4vet.links import live_link, new_token
+from lmi4vet.links import File, add_link, live_link
 from lmi4vet.microcred import checks
 from lmi4vet.microcred.exports.badges import ob3_achievement
 from lmi4vet.microcred.exports.elm import elm_jsonld
@@ -30,15 +29,6 @@ FORMATS = ("pdf", "elm", "ob3")
 EXTENSIONS = {"pdf": "pdf", "elm": "jsonld", "ob3": "json"}
 CONTENT_TYPES = {"pdf": "application/pdf", "elm": "application/ld+json", "ob3": "application/json"}
 LINK_LIFETIME = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class File:
-    """An export: its bytes, file name and media type."""
-
-    body: bytes
-    filename: str
-    content_type: str
 
 
 def document_id(draft: Draft) -> str:
@@ -87,12 +77,7 @@ def create_link(session: Session, draft: Draft, fmt: str, now: datetime,
     """A new unguessable token (256 random bits) for the draft's export ``fmt``, valid for ``lifetime``."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: one of {', '.join(FORMATS)}")
-    token = new_token()
-    now = utc(now)
-    session.add(ExportLink(token=token, draft_id=draft.id, sender_id=draft.sender_id, format=fmt, created_at=now,
-                           expires_at=now + lifetime))
-    session.flush()
-    return token
+    return add_link(session, ExportLink, now, lifetime, draft_id=draft.id, sender_id=draft.sender_id, format=fmt)
 
 
 def resolve_link(session: Session, token: str, now: datetime) -> tuple[Draft, str] | None:

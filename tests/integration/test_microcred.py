@@ -6,10 +6,8 @@ an empty outcome) is asked again in the draft's language."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-import time
 from typing import Any
 
 import pytest
@@ -20,7 +18,7 @@ from actions.microcred import mc
 from lmi4vet.i18n import t
 from lmi4vet.microcred.exports.validate import validate
 from lmi4vet.microcred.wording import step_heading
-from tests.integration.test_telegram import callback, chat, post, update
+from tests.integration.test_telegram import TelegramUser, buttons_of, callback, callback_data, post
 
 pytestmark = pytest.mark.integration
 
@@ -99,35 +97,9 @@ def _draft_of(message: dict[str, Any]) -> str:
     return json.loads(payload[payload.index("{"):])["mc_draft"]
 
 
-def callback_data(payload: str) -> str:
-    """What the Telegram channel puts in a button for ``payload``: itself, or its short key when over 64 bytes."""
-    if len(payload.encode()) <= 64:
-        return payload
-    return "k:" + hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-
 def test_a_whole_worksheet_in_romanian_through_telegram_ends_with_three_documents(assistant, telegram_api) -> None:
-    user = chat()
-    seen = 0
-
-    def send(expect: str, text: str | None = None, tap: str | None = None) -> list[Any]:
-        """Send a message or tap a button (its payload); the messages of the turn, up to the first one that
-        starts with ``expect`` (waited for, with a deadline)."""
-        nonlocal seen
-        body = callback(user, callback_data(tap), "ro") if tap else update(user, "ro", text=text)
-        assert post(assistant, body).status_code == 200
-        deadline = time.monotonic() + 60
-        while True:
-            calls = telegram_api.calls_of("sendMessage", chat_id=user)[seen:]
-            found = [n for n, c in enumerate(calls) if c.params["text"].startswith(expect)]
-            if found:
-                seen += found[0] + 1
-                return calls[:found[0] + 1]
-            assert time.monotonic() < deadline, f"no message starting {expect!r}: {[c.params['text'] for c in calls]}"
-            time.sleep(0.05)
-
-    def buttons(call: Any) -> list[str]:
-        return [row[0]["callback_data"] for row in call.params["reply_markup"]["inline_keyboard"]]
+    person = TelegramUser(assistant, telegram_api, "ro")
+    user, send, buttons = person.chat_id, person.send, buttons_of
 
     heading = lambda step: step_heading("ro", step)  # noqa: E731
     intro = send(say("ro", "intro"), "vreau să creez un microcertificat")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import itertools
 import json
 import re
 import time
+from typing import Any
 
 import pytest
 import requests
@@ -45,6 +47,43 @@ def post(assistant, body, secret: str | None = TELEGRAM_SECRET, raw: bytes | Non
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
     data = raw if raw is not None else json.dumps(body).encode()
     return requests.post(f"{assistant.url}/webhooks/telegram/webhook", data=data, headers=headers, timeout=30)
+
+
+def callback_data(payload: str) -> str:
+    """What the Telegram channel puts in a button for ``payload``: itself, or its short key when over 64 bytes."""
+    if len(payload.encode()) <= 64:
+        return payload
+    return "k:" + hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+class TelegramUser:
+    """One chat with the assistant through the stand-in: each :meth:`send` returns its turn's messages."""
+
+    def __init__(self, assistant, api, lang: str) -> None:
+        self.assistant, self.api, self.lang = assistant, api, lang
+        self.chat_id = chat()
+        self.seen = 0
+
+    def send(self, expect: str, text: str | None = None, tap: str | None = None) -> list[Any]:
+        """Send a message or tap a button (its payload); the sendMessage calls of the turn, up to the first one
+        whose text starts with ``expect`` (waited for, with a deadline)."""
+        body = (callback(self.chat_id, callback_data(tap), self.lang) if tap else
+                update(self.chat_id, self.lang, text=text))
+        assert post(self.assistant, body).status_code == 200
+        deadline = time.monotonic() + 60
+        while True:
+            calls = self.api.calls_of("sendMessage", chat_id=self.chat_id)[self.seen:]
+            found = [n for n, c in enumerate(calls) if c.params["text"].startswith(expect)]
+            if found:
+                self.seen += found[0] + 1
+                return calls[:found[0] + 1]
+            assert time.monotonic() < deadline, f"no message starting {expect!r}: {[c.params['text'] for c in calls]}"
+            time.sleep(0.05)
+
+
+def buttons_of(call: Any) -> list[str]:
+    """The callback data of a sendMessage call's inline keyboard, one button a row."""
+    return [row[0]["callback_data"] for row in call.params["reply_markup"]["inline_keyboard"]]
 
 
 def texts(api, chat_id: int, count: int = 1) -> list[str]:

@@ -133,3 +133,27 @@ def test_retention_erases_the_inactive_and_records_it(stores) -> None:
     assert requests_of(db) == [(None, "verified", "retention", 1, True)]
     with session_scope(db) as session:
         assert session.execute(select(func.count()).select_from(ChannelUser)).scalar_one() == 0
+
+
+def test_retention_deletes_expired_file_links_and_keeps_live_ones(stores) -> None:
+    from lmi4vet.employer import files as employer_files
+    from lmi4vet.employer import store as employer_store
+    from lmi4vet.employer.models import FileLink
+    from lmi4vet.microcred import drafts
+    from lmi4vet.microcred import files as microcred_files
+    from lmi4vet.microcred.models import ExportLink
+
+    db, tracker = stores
+    now = datetime.utcnow()
+    with session_scope(db) as session:
+        row = employer_store.start(session, "fay", "en", now=now)
+        draft = drafts.create(session, "fay", "en", now=now, title="Welding")
+        old = [employer_files.create_link(session, row, "pdf", now - timedelta(days=8)),
+               microcred_files.create_link(session, draft, "pdf", now - timedelta(days=8))]
+        live = [employer_files.create_link(session, row, "chart", now),
+                microcred_files.create_link(session, draft, "elm", now)]
+    totals = privacy.enforce_retention(180, db, tracker)
+    assert totals["expired_links"] == 2
+    with session_scope(db) as session:
+        kept = {link.token for model in (FileLink, ExportLink) for link in session.query(model)}
+    assert kept == set(live) and not kept & set(old)
