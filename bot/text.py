@@ -52,3 +52,16 @@ def split_message(text: str, limit: int) -> list[str]:
     if current.strip():
         chunks.append(current.strip())
     return chunks or [""]
+
+
+def shorten(title: str, limit: int) -> str:
+    """``title`` in at most ``limit`` characters: cut at the last word boundary that leaves room for "…" (inside
+    a word only when the first word, after a leading emoji, does not fit), unchanged when it fits."""
+    if len(title) <= limit:
+        return title
+    room = title[:limit - 1]
+    cut = room.rstrip()
+    space = cut.rfind(" ")
+    if space > 2:  # a word before the space, not only an emoji
+        cut = cut[:space]
+    return cut.rstrip(" ,;:·-–") + "…"

@@ -33,7 +33,7 @@ from twilio.rest import Client
 from bot.common import BODY_LIMIT, MEDIA_PAYLOAD, ChannelInput, clean_text, setting_reader
 from bot.delivery import UNCERTAIN, Blocked, Rejected, Transient, Turn
 from bot.store import ChannelStore
-from bot.text import split_message
+from bot.text import shorten, split_message
 from lmi4vet.events.dispatch import BROADCAST
 from lmi4vet.events.reminders import FOLLOWUP_WHAT, REMINDER, REMINDER_WHAT
 from lmi4vet.i18n import normalise_language, t
@@ -43,6 +43,7 @@ from lmi4vet.text import fold, words
 logger = logging.getLogger(__name__)
 CHANNEL = "whatsapp"
 BODY_LIMIT_TWILIO = 1600  # characters of one WhatsApp message body
+LIST_TITLE_LIMIT = 24  # characters of a quick-reply or list-picker item title
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # Calling codes that suggest a language (Austria, Germany; Spain; France, Belgium, Luxembourg; Romania, Moldova).
 PHONE_LANGUAGES = {"+49": "de", "+43": "de", "+34": "es", "+33": "fr", "+32": "fr", "+352": "fr", "+40": "ro",
@@ -239,7 +240,7 @@ class WhatsAppOutput(OutputChannel):
             variables = {"1": chunks[-1]}
             for number, (title, payload) in enumerate(options):
                 key = await asyncio.to_thread(self.store.short_key, payload)
-                variables[str(2 + 2 * number)] = title[:24]
+                variables[str(2 + 2 * number)] = shorten(title, LIST_TITLE_LIMIT)
                 variables[str(3 + 2 * number)] = key
             await self.turn.send({"to": to, "content_sid": template, "content_variables": json.dumps(variables)})
             return

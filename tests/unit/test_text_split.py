@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from bot.text import split_message
+from bot.text import shorten, split_message
 
 
 def assert_cut_from(text: str, chunks: list[str], limit: int) -> None:
@@ -80,3 +80,17 @@ def test_random_replies_are_cut_only_at_boundaries(seed: int) -> None:
     assert_cut_from(text, chunks, limit)
     if len(text) <= limit:
         assert chunks == [text]
+
+
+@pytest.mark.parametrize(("title", "short"), [
+    ("Yes, in most programmes", "Yes, in most programmes"),  # 23: fits
+    ("Da, și revizuim periodic", "Da, și revizuim periodic"),  # 24: fits exactly
+    ("📝 Selbsteinschätzung starten", "📝 Selbsteinschätzung…"),
+    ("📘 Guide: partnerships with employers", "📘 Guide: partnerships…"),
+    ("🔄 Nouvelle autoévaluation, tout de suite", "🔄 Nouvelle…"),
+    ("Donaudampfschifffahrtsgesellschaft", "Donaudampfschifffahrtsg…"),  # one long word: cut inside it
+    ("🏭 Donaudampfschifffahrtsgesellschaft", "🏭 Donaudampfschifffahrt…"),
+])
+def test_shorten_cuts_at_a_word_boundary_with_an_ellipsis(title: str, short: str) -> None:
+    assert shorten(title, 24) == short
+    assert len(shorten(title, 24)) <= 24
