@@ -42,6 +42,13 @@ from lmi4vet.events.models import (
 )
 from lmi4vet.handoff.models import Ticket, TicketMessage
 from lmi4vet.links import purge_expired
+from lmi4vet.marketplace.models import CodeAttempt as MarketplaceCodeAttempt
+from lmi4vet.marketplace.models import LinkCode as MarketplaceLinkCode
+from lmi4vet.marketplace.models import OfferReport as MarketplaceReport
+from lmi4vet.marketplace.models import ProviderMember as MarketplaceMember
+from lmi4vet.marketplace.models import Rating as MarketplaceRating
+from lmi4vet.marketplace.models import Request as MarketplaceRequest
+from lmi4vet.marketplace.models import RequestEvent as MarketplaceRequestEvent
 from lmi4vet.microcred.models import Draft as MicrocredDraft
 from lmi4vet.microcred.models import ExportLink as MicrocredLink
 from lmi4vet.settings import Settings
@@ -51,12 +58,15 @@ DEFAULT_RETENTION_DAYS = 180
 DELIVERY_ID_TTL = timedelta(hours=48)  # longer than Telegram's and Twilio's retries
 LATE_SAVE_HORIZON = timedelta(hours=1)  # a turn in flight when an erasure happened is saved within this
 # Every table of ours with rows about one user (outbox before inbox, ticket messages before tickets: they
-# refer to them; the events' tables refer only to events and broadcasts, which are not per user). Erasure
+# refer to them; the events' tables refer only to events and broadcasts, which are not per user; the
+# marketplace's ratings and request events before requests, whose erasure cascades to the other party's rows
+# about them; see lmi4vet.marketplace.models for what erasing an SME or a provider member removes). Erasure
 # requests are not among them: they stay, without personal data, as the record that the erasure was done.
 PER_USER = (ChannelUser, NumberedMenu, CourseProgress, QuizAnswer, ModuleResult, ConversationReview,
             NluCorrection, OutboxMessage, InboxMessage, TicketMessage, Ticket, Registration, Consent, ConsentLog,
             Subscriber, CalendarLink, BroadcastRecipient, MicrocredLink, MicrocredDraft, EmployerLink,
-            EmployerAssessment, EmployerEncounter)
+            EmployerAssessment, EmployerEncounter, MarketplaceRating, MarketplaceRequestEvent, MarketplaceRequest,
+            MarketplaceReport, MarketplaceLinkCode, MarketplaceCodeAttempt, MarketplaceMember)
 
 # The tables of expiring file links (lmi4vet.links), purged once expired.
 LINKS = (CalendarLink, MicrocredLink, EmployerLink)
