@@ -54,6 +54,7 @@ from lmi4vet.marketplace.models import (
     Provider,
     ProviderMember,
 )
+from lmi4vet.marketplace.search import OfferCard
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 8
@@ -482,32 +483,14 @@ def offer_title(offer: Offer, language: str) -> str:
 
 
 # -- what the search reads ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class OfferCard:
-    """A published offer as the search ranks and shows it (``unavailable``: ``(start, end)`` periods,
-    ``provider``: the organisation's name)."""
-
-    id: int
-    category: str
-    title: str
-    country: str
-    region: str | None
-    city: str | None
-    remote: bool
-    latitude: float | None
-    longitude: float | None
-    languages: list[str]
-    unavailable: list[tuple[date, date]]
-    provider: str
-
-
 def cards(session: Session, language: str) -> list[OfferCard]:
-    """Every published offer of an active provider, its title in ``language`` (or the fallback of
-    :func:`offer_title`), in offer id order."""
+    """Every published offer of an active provider as the search reads it (:class:`lmi4vet.marketplace.search.
+    OfferCard`; no region or city: ""), its title in ``language`` (or the fallback of :func:`offer_title`), in
+    offer id order."""
     offers = session.execute(select(Offer).join(Offer.provider)
                              .where(Offer.state == "published", Provider.active.is_(True))
                              .options(contains_eager(Offer.provider), lazyload(Offer.skills))
                              .order_by(Offer.id)).scalars().unique().all()
-    return [OfferCard(o.id, o.category, offer_title(o, language), o.country, o.region, o.city, o.remote,
-                      o.latitude, o.longitude, list(o.languages),
-                      [(p.starts_on, p.ends_on) for p in o.unavailable], o.provider.name) for o in offers]
+    return [OfferCard(o.id, o.category, offer_title(o, language), o.country, o.region or "", o.city or "", o.remote,
+                      o.latitude, o.longitude, tuple(o.languages),
+                      tuple((p.starts_on, p.ends_on) for p in o.unavailable), o.provider.name) for o in offers]

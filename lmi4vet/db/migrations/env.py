@@ -10,6 +10,7 @@ from lmi4vet.db.models import Base
 from lmi4vet.employer import models as _employer_models  # noqa: F401  (its tables)
 from lmi4vet.events import models as _event_models  # noqa: F401  (its tables)
 from lmi4vet.handoff import models as _handoff_models  # noqa: F401  (its tables)
+from lmi4vet.marketplace import models as _marketplace_models  # noqa: F401  (its tables)
 from lmi4vet.microcred import models as _microcred_models  # noqa: F401  (its tables)
 
 config = context.config
