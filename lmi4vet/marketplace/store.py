@@ -275,7 +275,8 @@ def _fields_of(offer: Offer) -> dict[str, Any]:
     return values
 
 
-def _check_text(language: str, title: str, description: str) -> tuple[str, str, str]:
+def check_text(language: str, title: str, description: str) -> tuple[str, str, str]:
+    """An offer text's language, title and description, checked and stripped."""
     return (check_language(language), clean_text(title, TITLE_LIMIT, "title_empty", "title_too_long"),
             clean_text(description, DESCRIPTION_LIMIT, None, "description_too_long"))
 
@@ -287,7 +288,7 @@ def create_offer(session: Session, provider_id: int, sender_id: str, *, language
     languages (default: ``language``)."""
     require_member(session, provider_id, sender_id)
     _unknown_fields(fields)
-    language, title, description = _check_text(language, title, description)
+    language, title, description = check_text(language, title, description)
     columns = check_offer_fields({"languages": [language], **fields})
     now = utc(now)
     offer = Offer(provider_id=provider_id, state="draft", created_at=now, updated_at=now, **columns)
@@ -350,7 +351,7 @@ def edit_offer(session: Session, offer_id: int, sender_id: str, *, now: datetime
 def set_text(session: Session, offer_id: int, sender_id: str, language: str, title: str, description: str = "",
              *, now: datetime) -> OfferText:
     """Write (or rewrite) the offer's title and description in ``language``."""
-    language, title, description = _check_text(language, title, description)
+    language, title, description = check_text(language, title, description)
     offer = _editable(session, offer_id, sender_id)
     text = next((t for t in offer.texts if t.language == language), None)
     if text is None:
@@ -376,9 +377,8 @@ def remove_text(session: Session, offer_id: int, sender_id: str, language: str, 
     return True
 
 
-def set_skills(session: Session, offer_id: int, sender_id: str, skills: Iterable[tuple[str, str]], *,
-               now: datetime) -> list[OfferSkill]:
-    """The ESCO skills learners practise (``(uri, label)`` pairs; replaces the list, a URI once)."""
+def check_skills(skills: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """ESCO skills as ``{uri: label}`` (a URI once, its first label), checked: "skill_invalid", "too_many"."""
     chosen: dict[str, str] = {}
     for uri, label in skills:
         uri, label = (uri or "").strip(), (label or "").strip()
@@ -387,6 +387,13 @@ def set_skills(session: Session, offer_id: int, sender_id: str, skills: Iterable
         chosen.setdefault(uri, label)
     if len(chosen) > MAX_SKILLS:
         raise MarketplaceError("too_many", limit=MAX_SKILLS)
+    return chosen
+
+
+def set_skills(session: Session, offer_id: int, sender_id: str, skills: Iterable[tuple[str, str]], *,
+               now: datetime) -> list[OfferSkill]:
+    """The ESCO skills learners practise (``(uri, label)`` pairs; replaces the list, a URI once)."""
+    chosen = check_skills(skills)
     offer = _edited(_editable(session, offer_id, sender_id), now)
     offer.skills.clear()
     session.flush()  # the old rows go before the new ones come (one URI per offer)
@@ -395,11 +402,9 @@ def set_skills(session: Session, offer_id: int, sender_id: str, skills: Iterable
     return list(offer.skills)
 
 
-def set_unavailable(session: Session, offer_id: int, sender_id: str,
-                    periods: Iterable[tuple[date, date] | tuple[date, date, str]], *,
-                    now: datetime) -> list[OfferUnavailable]:
-    """The periods without capacity (``(start, end)`` or ``(start, end, note)``, both days included; replaces
-    the calendar). Any state but archived; the offer stays in its state."""
+def check_periods(periods: Iterable[tuple[date, date] | tuple[date, date, str]]) -> list[OfferUnavailable]:
+    """Periods without capacity as new rows in start order, checked: "period_invalid", "note_too_long",
+    "too_many"."""
     rows: list[OfferUnavailable] = []
     for period in periods:
         start, end = period[0], period[1]
@@ -409,10 +414,19 @@ def set_unavailable(session: Session, offer_id: int, sender_id: str,
         rows.append(OfferUnavailable(starts_on=start, ends_on=end, note=note))
     if len(rows) > MAX_PERIODS:
         raise MarketplaceError("too_many", limit=MAX_PERIODS)
+    return sorted(rows, key=lambda r: r.starts_on)
+
+
+def set_unavailable(session: Session, offer_id: int, sender_id: str,
+                    periods: Iterable[tuple[date, date] | tuple[date, date, str]], *,
+                    now: datetime) -> list[OfferUnavailable]:
+    """The periods without capacity (``(start, end)`` or ``(start, end, note)``, both days included; replaces
+    the calendar). Any state but archived; the offer stays in its state."""
+    rows = check_periods(periods)
     offer = _members_offer(session, offer_id, sender_id)
     if offer.state == "archived":
         raise MarketplaceError("offer_not_editable", state=offer.state)
-    offer.unavailable = sorted(rows, key=lambda r: r.starts_on)
+    offer.unavailable = rows
     offer.updated_at = utc(now)
     session.flush()
     return list(offer.unavailable)
