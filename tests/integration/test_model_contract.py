@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 CONTRACT_INTENTS = {
     "greet", "goodbye", "thank", "affirm", "deny", "help", "choose_language", "ask_indicator",
     "ask_in_demand_occupations", "ask_occupation_skills", "ask_guide", "start_course", "forget_me",
-    "bot_challenge", "out_of_scope",
+    "bot_challenge", "out_of_scope", "find_service", "offer_services",
 }
 CONTRACT_ENTITIES = {"country", "indicator", "occupation", "year", "language"}
 
