@@ -22,6 +22,8 @@ MAIN_MENU: tuple[tuple[str, str], ...] = (
 TOOLS_MENU: tuple[tuple[str, str], ...] = (
     ("menu.microcred", "/design_microcredential"),
     ("menu.employer", "/ask_employer_engagement"),
+    ("menu.marketplace_provider", "/offer_services"),
+    ("menu.marketplace", "/find_service"),
     ("menu.main", "/help"),
 )
 
@@ -36,7 +38,8 @@ def main_menu(reply: Reply) -> list[Button]:
 
 
 def tools_menu(reply: Reply) -> list[Button]:
-    """The tools for VET staff: the micro-credential designer and the employer-engagement self-assessment."""
+    """The tools for VET staff: the micro-credential designer, the employer-engagement self-assessment and the
+    VET2B marketplace (a school's side, and the businesses' search)."""
     return [(reply.text(key), payload) for key, payload in TOOLS_MENU]
 
 

@@ -52,6 +52,7 @@ from lmi4vet.events.audience import OUTSIDE_WINDOW
 from lmi4vet.handoff import tickets
 from lmi4vet.i18n import normalise_language, t
 from lmi4vet.inbox import AGENT, ANSWERED, DONE, RESUME, Inbound, Inbox, Spool, Stored, mark
+from lmi4vet.marketplace import notify as marketplace_notify
 from lmi4vet.privacy import tracker_has_message
 
 logger = logging.getLogger(__name__)
@@ -488,12 +489,14 @@ class InboxWorker:
 
 
 def _why_not(session: Any, message: Stored) -> str:
-    """Why a queued broadcast message or reminder (of an event, or of the employer-engagement self-assessment)
-    should not go out now ("" = it should)."""
+    """Why a queued broadcast message or reminder (of an event, of the employer-engagement self-assessment, a
+    marketplace notice) should not go out now ("" = it should)."""
     if message.kind == dispatch.BROADCAST:
         return dispatch.still_wanted(session, message.meta.get("recipient"))
     if message.meta.get("what") == employer_reminders.WHAT:
         return employer_reminders.still_due(session, message.meta.get("assessment"), datetime.utcnow())
+    if message.meta.get("what") == marketplace_notify.WHAT:
+        return marketplace_notify.still_due(session, message.meta.get("request"), message.sender_id)
     return reminders.still_due(session, message.meta.get("registration"), message.meta.get("what", ""),
                                datetime.utcnow())
 

@@ -18,6 +18,7 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from lmi4vet.db.engine import database_url, session_scope, shared_engine
 from lmi4vet.employer import reminders as employer_reminders
+from lmi4vet.marketplace import notify as marketplace_notify
 from lmi4vet.events import dispatch, reminders
 from lmi4vet.inbox import wake
 from lmi4vet.settings import Settings
@@ -68,10 +69,10 @@ def send_broadcast(broadcast_id: int) -> dict[str, int]:
 
 
 def queue_reminders() -> dict[str, int]:
-    """Queue the event reminders and follow-ups and the employer-engagement reminders that are due (each kind in
-    its own transaction) and wake the channels that got some."""
+    """Queue the event reminders and follow-ups, the employer-engagement reminders and the marketplace's expiries
+    and completion questions that are due (each kind in its own transaction) and wake the channels that got some."""
     queued: dict[str, int] = {}
-    for queue_due in (reminders.queue_due, employer_reminders.queue_due):
+    for queue_due in (reminders.queue_due, employer_reminders.queue_due, marketplace_notify.queue_due):
         with session_scope(_engine()) as session:
             for channel, count in queue_due(session, datetime.utcnow()).items():
                 queued[channel] = queued.get(channel, 0) + count

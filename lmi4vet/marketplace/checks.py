@@ -1,6 +1,6 @@
 """What the marketplace refuses, and why: :class:`MarketplaceError` carries a code from :data:`CODES` and its
-parameters, for a localized answer or re-ask (``marketplace.error.<code>`` in the locales, once the chat
-exists); plus the checks of single values that offers and requests share."""
+parameters, for a localized answer or re-ask (``marketplace.errors.<code>`` in the locales); plus the checks
+of single values that offers and requests share."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ CODES = frozenset({
     "request_not_found", "not_allowed", "offer_unavailable", "own_offer", "already_requested", "rate_limited",
     "what_empty", "what_too_long", "quantity_invalid", "date_past", "date_too_soon", "date_invalid",
     "budget_invalid", "budget_negative", "contact_invalid", "phone_invalid", "not_due", "not_completed",
-    "already_rated", "stars_invalid", "comment_too_long",
+    "already_rated", "stars_invalid", "comment_too_long", "not_rated", "not_confirmed", "message_empty",
+    "message_too_long",
     # reports
     "reason_empty", "reason_too_long",
 })

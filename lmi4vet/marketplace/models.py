@@ -53,7 +53,8 @@ class Provider(Base):
 
 
 class ProviderMember(Base):
-    """A chat user who acts for a provider (linked with a one-time code): ``role`` is ``coordinator``."""
+    """A chat user who acts for a provider (linked with a one-time code): ``role`` is ``coordinator``;
+    ``language`` the one they last used the marketplace in (their notifications are written in it)."""
 
     __tablename__ = "marketplace_provider_members"
     id = Column(Integer, primary_key=True)
@@ -62,6 +63,8 @@ class ProviderMember(Base):
     sender_id = Column(String(64), nullable=False, index=True)
     role = Column(String(16), nullable=False)
     linked_at = Column(DateTime, nullable=False)
+    language = Column(String(5), nullable=True)  # the language they last used the marketplace in
+    provider = relationship("Provider", lazy="joined")
     __table_args__ = (UniqueConstraint("provider_id", "sender_id", name="uq_marketplace_member"),)
 
 
@@ -203,6 +206,7 @@ class Request(Base):
     cancelled_at = Column(DateTime, nullable=True)
     completed_at = Column(DateTime, nullable=True)
     expired_at = Column(DateTime, nullable=True)
+    completion_asked_at = Column(DateTime, nullable=True)  # "was it done?" sent to both sides (once)
     updated_at = Column(DateTime, nullable=False)
     offer = relationship("Offer", lazy="joined")
 

@@ -45,7 +45,7 @@ SME, PROVIDER, SYSTEM = "sme", "provider", "system"
 MAX_REQUESTS_PER_DAY = 5  # per SME, in any 24 hours
 RATE_WINDOW = timedelta(hours=24)
 EXPIRE_AFTER = timedelta(days=14)  # an open request nobody moved for this long expires
-WHAT_LIMIT, NOTE_LIMIT, COMMENT_LIMIT = 1000, 500, 500
+WHAT_LIMIT, NOTE_LIMIT, COMMENT_LIMIT, MESSAGE_LIMIT = 1000, 500, 500, 1000
 QUANTITY_LIMIT = 100000
 CONTACT_PREFERENCES = ("chat", "email", "phone")
 STATES = ("requested", "accepted", "declined", "offered", "confirmed", "cancelled", "completed", "expired")
@@ -65,6 +65,11 @@ MOVES: dict[str, Move] = {
 # -- the brief's checks, one answer at a time (the chat re-asks with the code) --------------------------------
 def check_what(text: str | None) -> str:
     return clean_text(text, WHAT_LIMIT, "what_empty", "what_too_long")
+
+
+def check_message(text: str | None) -> str:
+    """A message one side sends the other through the chat once the request is confirmed."""
+    return clean_text(text, MESSAGE_LIMIT, "message_empty", "message_too_long")
 
 
 def check_quantity(value: Any) -> int:
@@ -276,6 +281,18 @@ def rate(session: Session, request_id: int, sender_id: str, stars: Any, comment:
     rating = Rating(request_id=row.id, sender_id=sender_id, role=who, stars=stars, comment=text,
                     created_at=utc(now))
     session.add(rating)
+    session.flush()
+    return rating
+
+
+def comment_rating(session: Session, request_id: int, sender_id: str, comment: str) -> Rating:
+    """Add the optional comment to the user's own rating of the request, given with the stars a moment before
+    ("not_rated", "comment_too_long"; an empty comment is none)."""
+    row, who = _party_request(session, request_id, sender_id)
+    rating = session.execute(select(Rating).where(Rating.request_id == row.id, Rating.role == who)).scalar_one_or_none()
+    if rating is None:
+        raise MarketplaceError("not_rated")
+    rating.comment = optional_text(comment, COMMENT_LIMIT, "comment_too_long")
     session.flush()
     return rating
 

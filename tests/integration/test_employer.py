@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,6 +24,7 @@ from tests.integration import test_telegram as telegram
 from tests.integration import test_whatsapp as whatsapp
 from tests.integration.conftest import TWILIO_PUBLIC_URL
 from tests.integration.test_telegram import TelegramUser, buttons_of, callback_data
+from tests.integration.test_whatsapp import number_of
 
 pytestmark = pytest.mark.integration
 QUESTIONS = [q for _, q in questions()]
@@ -45,11 +45,6 @@ def heading(lang: str, index: int) -> str:
     order = list(content(lang)["areas"])
     return say(lang, "question_heading", area=content(lang)["areas"][area]["name"],
                area_number=str(order.index(area) + 1), areas="6", number=str(index + 1), total="24")
-
-
-def number_of(body: str, title: str) -> str:
-    """The number of ``title`` in a WhatsApp numbered menu."""
-    return next(line.split(". ", 1)[0] for line in body.splitlines() if line.endswith(f". {title}"))
 
 
 def test_a_whole_assessment_in_spanish_on_telegram(assistant, telegram_api) -> None:
@@ -97,22 +92,8 @@ def test_a_whole_assessment_in_spanish_on_telegram(assistant, telegram_api) -> N
 
 
 def test_a_whole_assessment_in_german_on_whatsapp_with_numbers_then_a_reassessment(assistant, twilio_api) -> None:
-    sender = whatsapp.number("+49")
-    done = 0
-
-    def send(text: str, expect: str) -> list[dict[str, Any]]:
-        """Send ``text``; the Messages API calls of the turn, up to the one whose body starts with ``expect``."""
-        nonlocal done
-        assert whatsapp.post(assistant, whatsapp.fields(sender, text)).status_code == 200
-        deadline = time.monotonic() + 60
-        while True:
-            calls = [c.params for c in twilio_api.calls_of("Messages.create", To=sender)][done:]
-            found = [n for n, c in enumerate(calls) if c.get("Body", "").startswith(expect)]
-            if found:
-                done += found[0] + 1
-                return calls[:found[0] + 1]
-            assert time.monotonic() < deadline, f"no message starting {expect!r}: {[c.get('Body') for c in calls]}"
-            time.sleep(0.05)
+    person = whatsapp.WhatsAppUser(assistant, twilio_api, "+49")
+    send = person.send
 
     def local(url: str) -> str:
         """A public link of the assistant's, on the server under test."""

@@ -48,6 +48,38 @@ def post(assistant, form: dict[str, str], signature: str | None = "valid", route
                          timeout=30)
 
 
+class WhatsAppUser:
+    """One WhatsApp number talking to the assistant through the stand-in: :meth:`send` returns the Messages API
+    calls of the turn, up to the first whose body starts with what is expected (waited for, with a deadline);
+    messages that arrive without a turn (a notice from the other side of a request) are read with :meth:`wait`."""
+
+    def __init__(self, assistant, api, prefix: str = "+40") -> None:
+        self.assistant, self.api = assistant, api
+        self.sender = number(prefix)
+        self.seen = 0
+
+    def wait(self, expect: str, timeout: float = 60) -> list[dict]:
+        """The calls since the last one seen, up to the first whose body starts with ``expect``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            calls = [c.params for c in self.api.calls_of("Messages.create", To=self.sender)][self.seen:]
+            found = [n for n, c in enumerate(calls) if c.get("Body", "").startswith(expect)]
+            if found:
+                self.seen += found[0] + 1
+                return calls[:found[0] + 1]
+            assert time.monotonic() < deadline, f"no message starting {expect!r}: {[c.get('Body') for c in calls]}"
+            time.sleep(0.05)
+
+    def send(self, text: str, expect: str) -> list[dict]:
+        assert post(self.assistant, fields(self.sender, text)).status_code == 200
+        return self.wait(expect)
+
+
+def number_of(body: str, title: str) -> str:
+    """The number of ``title`` in a numbered menu."""
+    return next(line.split(". ", 1)[0] for line in body.splitlines() if line.endswith(f". {title}"))
+
+
 def bodies(api, sender: str, count: int = 1) -> list[str]:
     return [c.params.get("Body", "") for c in api.wait_for("Messages.create", count, To=sender)]
 
