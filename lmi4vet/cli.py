@@ -5,6 +5,8 @@
   lmi4vet import eurostat FILE...    Eurostat bulk TSV or SDMX-CSV files
   lmi4vet import esco PATH...        ESCO CSV package folders or files (any language, several merge)
   lmi4vet import defaults [--force]  the embedded default dataset (data/defaults)
+  lmi4vet marketplace demo load      the example VET2B catalogue (content/marketplace/demo.yml; never by default)
+  lmi4vet marketplace demo remove    delete the example catalogue and everything made on it
 
 The database is ``DATABASE_URL`` (default: SQLite under var/). Each import is one transaction.
 """
@@ -102,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     esco.add_argument("--version", default="", help="ESCO version, e.g. v1.2.0")
     defaults = imp.add_parser("defaults")
     defaults.add_argument("--force", action="store_true")
+    demo = sub.add_parser("marketplace").add_subparsers(dest="area", required=True).add_parser("demo")
+    demo.add_argument("action", choices=("load", "remove"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -114,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 prepare_database(url, force=args.force)
             return 0
+        if args.command == "marketplace":
+            from lmi4vet.marketplace import demo as marketplace_demo
+
+            return marketplace_demo.main(url, args.action)
         if args.source == "defaults":
             prepare_database(url, force=args.force)
             return 0
