@@ -13,7 +13,7 @@ HELDOUT = PROJECT_ROOT / "tests" / "nlu_heldout"
 CONTRACT = {"greet", "goodbye", "thank", "affirm", "deny", "help", "choose_language", "ask_indicator",
             "ask_in_demand_occupations", "ask_occupation_skills", "ask_guide", "start_course", "forget_me",
             "bot_challenge", "out_of_scope", "request_human", "ask_events", "manage_preferences",
-            "design_microcredential", "ask_employer_engagement"}
+            "design_microcredential", "ask_employer_engagement", "find_service", "offer_services"}
 THRESHOLD = 0.90
 
 
