@@ -5,7 +5,8 @@ buttons and actions, where a reviewer marks it reviewed, tags it and adds a note
 story; the misunderstood inbox (assign an intent and entities, or mark out of scope; export to NLU files);
 analytics with charts; per-user data export and erasure (admins only); the handoff tickets (a queue that
 refreshes itself, and a ticket page where an agent or an admin takes it, answers the person and closes it);
-network events and broadcasts (:mod:`admin.events`: admins edit and send, reviewers read).
+network events and broadcasts (:mod:`admin.events`: admins edit and send, reviewers read); the VET2B
+marketplace (:mod:`admin.marketplace`: admins change, reviewers read).
 Agents see only the ticket pages, and only their deployment's tickets.
 """
 
@@ -40,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from admin import data
 from admin.events import events
+from admin.marketplace import marketplace
 from admin.security import (
     admin_required,
     authenticate,
@@ -129,6 +131,7 @@ def create_app(db_url: str | None = None, tracker: str | None = None, nlu_dir: P
     app.register_blueprint(auth)
     app.register_blueprint(console)
     app.register_blueprint(events)
+    app.register_blueprint(marketplace)
     return app
 
 
