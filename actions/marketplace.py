@@ -388,10 +388,8 @@ class ActionMarketplace(LocalizedAction):
             text = latest_text(tracker)
             code = looks_like_code(text)
             intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-            if code:
-                return self.redeem(reply, session, code)
-            if intent == w.PROVIDER_INTENT:
-                return provider_home(reply, session)
+            if intent == w.PROVIDER_INTENT:  # "my code is K7QX2M9P", or the school's side
+                return self.redeem(reply, session, code) if code else provider_home(reply, session)
             return search_text(reply, tracker, session, text)
         if do == "home":
             return home(reply, session, place)
