@@ -66,7 +66,9 @@ def test_yaml_booleans_as_keys_are_rejected(tmp_path) -> None:
 
 
 KEY_USE = re.compile(
-    r"""(?:\.text|\.say|\bt|say_with_menu)\(\s*(?:[\w.]+,\s*)?f?["']([a-z_]+(?:\.[a-z_0-9{}]+)+)["']""")
+    r"""(?:\.text|(?<!wording)(?<![\W]w)\.say|\bt|say_with_menu)\(\s*(?:[\w.]+,\s*)?f?["']([a-z_]+(?:\.[a-z_0-9{}]+)+)["']""")
+# the marketplace's texts, named without their "marketplace." (lmi4vet.marketplace.wording.say)
+MARKETPLACE_USE = re.compile(r"""\b(?:w|wording)\.say\(\s*[\w.]+,\s*f?["']([a-z_]+(?:\.[a-z_0-9{}]+)*)["']""")
 KEY_LITERAL = re.compile(r"""\(\s*["']((?:menu|figures|skills|in_demand|guide|course)\.[a-z_0-9]+)["']""")
 
 
@@ -83,6 +85,8 @@ def test_every_key_used_in_the_code_exists() -> None:
                 continue  # table names such as "skills.uri" are not locale keys
             source = path.read_text(encoding="utf-8")
             used |= set(KEY_USE.findall(source)) | set(KEY_LITERAL.findall(source))
+            if "marketplace" in path.parts or path.stem == "marketplace":
+                used |= {f"marketplace.{key}" for key in MARKETPLACE_USE.findall(source)}
     expanded = set()
     for key in used:
         if "{" in key:
