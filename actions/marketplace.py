@@ -72,7 +72,8 @@ def _pro(do: str, **entities: Any) -> str:
 
 
 def _error(reply: Reply, error: MarketplaceError) -> str:
-    params = {name: (w.day(value, reply.language) if isinstance(value, date) else str(value))
+    params = {name: (w.moment(value, reply.language) if isinstance(value, datetime) else
+                     w.day(value, reply.language) if isinstance(value, date) else str(value))
               for name, value in error.params.items()}
     return w.say(reply.language, f"errors.{error.code}", **params)
 
@@ -458,7 +459,8 @@ class ActionMarketplace(LocalizedAction):
             reply.send(w.say(lang, "report.ask", title=w.title(offer, lang)),
                        [(w.say(lang, f"report.{r}"), _sme("report", id=offer.id, v=r)) for r in REPORT_REASONS])
             return []
-        moderation.report_offer(session, offer.id, reply.sender_id, reason, now=_now())
+        # the moderators' console is in English: the reason as they read it
+        moderation.report_offer(session, offer.id, reply.sender_id, w.say("en", f"report.{reason}"), now=_now())
         reply.send(w.say(lang, "report.thanks"))
         return []
 

@@ -5,10 +5,10 @@ under ``marketplace.``."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 
 from lmi4vet.events.wording import command
 from lmi4vet.i18n import country_name, format_money, language_name, normalise_language, t
@@ -35,6 +35,12 @@ def button(do: str, intent: str = SME_INTENT, **entities: Any) -> str:
 def day(value: date, lang: str) -> str:
     """"15 March 2027" in ``lang``."""
     return format_date(value, "long", locale=normalise_language(lang))
+
+
+def moment(value: datetime, lang: str) -> str:
+    """"5 December 2026, 14:30" in ``lang`` (UTC, as stored)."""
+    lang = normalise_language(lang)
+    return f"{format_date(value, 'long', locale=lang)}, {format_time(value, 'HH:mm', locale=lang)}"
 
 
 def money(cents: int, currency: str | None, lang: str) -> str:

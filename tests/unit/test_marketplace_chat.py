@@ -256,7 +256,7 @@ def test_the_detail_card_and_a_report_that_reaches_the_moderation_queue(world: W
     assert user.tap(payloads(reasons)[0])[0]["text"] == say("ro", "report.thanks")
     with session() as s:
         reports = s.execute(select(OfferReport).where(OfferReport.offer_id == world.cluj)).scalars().all()
-        assert [(r.sender_id, r.reason) for r in reports] == [(user.sender, "misleading")]
+        assert [(r.sender_id, r.reason) for r in reports] == [(user.sender, "Misleading or wrong")]
 
 
 # -- the brief --------------------------------------------------------------------------------------------------
@@ -409,6 +409,6 @@ def test_the_rate_limit_and_someone_elses_request(world: World) -> None:
         first = s.get(Request, number).created_at
     refused = user.tap(w.button("request", id=world.iasi))
     assert refused[0]["text"] == say("ro", "errors.rate_limited", limit="5",
-                                     retry_at=w.day(first + qr.RATE_WINDOW, "ro"))
+                                     retry_at=w.moment(first + qr.RATE_WINDOW, "ro"))
     stranger = sme()
     assert stranger.tap(w.button("request_card", req=number))[0]["text"] == say("ro", "errors.request_not_found")
