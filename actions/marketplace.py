@@ -170,15 +170,21 @@ def show_results(reply: Reply, session: Session, category: str, place: Place | N
         reply.send(w.say(lang, "chat.none_at_all", category=name), [others])
         return events
     where = place_name(place, lang) if place is not None else ""
-    if result.exact:
-        heading = w.say(lang, "chat.found_near" if place else "chat.found", category=name, place=where,
-                        count=str(len(result.hits)))
+    same = [hit for hit in result.hits if hit.category_match != "group"]
+    if result.exact and same:
+        near = "chat.found" if place is None else "chat.found_near" if place.kind == "city" else "chat.found_in"
+        heading = w.say(lang, near, category=name, place=where, count=str(len(same)))
     else:
         heading = w.say(lang, "chat.none_near", category=name, place=where) + "\n" + w.say(lang, "chat.nearest")
-    lines = [hit_line(reply, number, hit, session) for number, hit in enumerate(result.hits, start=1)]
-    buttons: list[Button] = [(f"{number}. {w.short(hit.card.title, 20)}", _sme("offer", id=hit.card.id,
+        same = list(result.hits)
+    lines = [hit_line(reply, number, hit, session) for number, hit in enumerate(same, start=1)]
+    related = [hit for hit in result.hits if hit not in same]
+    if related:
+        lines.append("\n" + w.say(lang, "chat.related"))
+        lines += [hit_line(reply, number, hit, session) for number, hit in enumerate(related, start=len(same) + 1)]
+    buttons: list[Button] = [(f"{number}. {w.short(hit.card.title, 40)}", _sme("offer", id=hit.card.id,
                                                                               cat=category, place=place_key(place)))
-                             for number, hit in enumerate(result.hits, start=1)]
+                             for number, hit in enumerate([*same, *related], start=1)]
     reply.send("\n\n".join([heading, "\n".join(lines), w.say(lang, "chat.tap_for_details")]), [*buttons, others])
     return events
 

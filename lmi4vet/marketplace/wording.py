@@ -70,10 +70,9 @@ def category_name(category_id: str, lang: str) -> str:
 
 
 def where(offer: Offer, lang: str) -> str:
-    """"Cluj-Napoca (Cluj), Romania", "remote, from Romania", or both."""
+    """"Cluj-Napoca, Romania", "remote, from Romania", or "Cluj-Napoca, Romania, or remote"."""
     country = country_name(offer.country, lang)
-    place = ", ".join(part for part in (offer.city, offer.region if offer.region != offer.city else None)
-                      if part)
+    place = offer.city or offer.region  # the city is enough (regions are NUTS regions nobody says)
     local = f"{place}, {country}" if place else country
     if offer.remote and not offer.city:
         return say(lang, "remote_from", country=country)
