@@ -511,6 +511,22 @@ def parse_quantity(text: str, language: str) -> int | None:
     return -value if value is not None and _LEADING_MINUS.match(fold(text)) else value
 
 
+_WEEKS = re.compile(r"\b(?:weeks?|semanas?|saptaman[ia]|saptamani(?:le)?|semaines?|wochen?)\b")
+_WEEK_ALONE = re.compile(r"^\s*(?:a|one|una|o|une|eine?)?\s*(?:week|semana|saptamana|semaine|woche)\s*$")
+
+
+def parse_days(text: str, language: str) -> int | None:
+    """A number of days, as a lead time is typed ("14", "14 days", "two weeks", "o săptămână", "2 Wochen");
+    None without a number."""
+    folded = fold(text or "")
+    if _WEEK_ALONE.match(folded):
+        return 7
+    number = parse_quantity(text, language)
+    if number is None:
+        return None
+    return number * 7 if _WEEKS.search(folded) else number
+
+
 # ---------------------------------------------------------------------------------------------- amounts
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from actions.marketplace import place_key
+from actions.marketplace_replies import place_key
 from lmi4vet.db.engine import make_engine, session_scope
 from lmi4vet.i18n import t
 from lmi4vet.marketplace import notify, store

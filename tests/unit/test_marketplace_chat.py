@@ -17,13 +17,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from actions import marketplace as chat
-from actions.marketplace import (
-    ActionAskMarketplaceAnswer,
-    ActionMarketplace,
-    ActionMarketplaceEnd,
-    ValidateMarketplaceForm,
-)
+from actions import marketplace_replies as chat
+from actions.marketplace import ActionMarketplace
+from actions.marketplace_form import ActionAskMarketplaceAnswer, ActionMarketplaceEnd, ValidateMarketplaceForm
 from lmi4vet.db.engine import session_scope, shared_engine
 from lmi4vet.db.models import ChannelUser, InboxMessage
 from lmi4vet.i18n import t
@@ -332,7 +328,7 @@ def test_price_confirmation_contact_completion_and_rating(world: World) -> None:
     school = Chat(world.coordinator, "ro", "telegram")
     ask = school.tap(w.button("price", w.PROVIDER_INTENT, req=number))
     assert ask[1]["text"] == say("ro", "price.price")
-    assert school.type("-5")[0]["text"] == say("ro", "errors.budget_negative")
+    assert school.type("-5")[0]["text"] == say("ro", "errors.price_negative")
     assert school.type("1800 lei")[0]["text"] == say("ro", "price.date")
     ready = TODAY + timedelta(days=8)
     done = school.type(ready.strftime("%d.%m.%Y"))
@@ -412,3 +408,69 @@ def test_the_rate_limit_and_someone_elses_request(world: World) -> None:
                                      retry_at=w.moment(first + qr.RATE_WINDOW, "ro"))
     stranger = sme()
     assert stranger.tap(w.button("request_card", req=number))[0]["text"] == say("ro", "errors.request_not_found")
+
+
+def test_a_notice_is_checked_right_before_it_goes(world: World) -> None:
+    user = sme()
+    request_brief(user, world.cluj, TODAY + timedelta(days=10))
+    with session() as s:
+        number = s.execute(select(Request.id).where(Request.sender_id == user.sender)).scalar_one()
+        assert notify.still_due(s, number, world.coordinator) == ""
+        s.get(ChannelUser, world.coordinator).stopped_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        assert notify.still_due(s, number, world.coordinator) == "the contact is stopped"
+        s.get(ChannelUser, world.coordinator).stopped_at = None
+        s.delete(s.get(Request, number))
+        s.flush()
+        assert notify.still_due(s, number, world.coordinator) == "the request was erased"
+
+
+def test_the_local_chat_gets_no_notice_and_sees_the_news_in_my_requests(world: World) -> None:
+    user = sme("en", "rest")
+    request_brief(user, world.cluj, TODAY + timedelta(days=10))
+    with session() as s:
+        number = s.execute(select(Request.id).where(Request.sender_id == user.sender)).scalar_one()
+        qr.accept_request(s, number, world.coordinator, now=datetime.now(timezone.utc))
+        assert notify.notify(s, s.get(Request, number), "accepted", datetime.now(timezone.utc)) == set()
+    assert inbox_rows(user.sender) == []
+    mine = user.tap(w.button("mine"))[0]
+    assert mine["text"].split("\n")[1] == f"#{number} · Catering pentru evenimente · {say('en', 'states.accepted')}"
+    card = user.tap(payloads(mine)[0])[0]
+    assert titles(card) == [say("en", "confirm_button"), say("en", "cancel_request_button")]
+
+
+def test_a_school_creates_an_offer_in_the_chat_and_sends_it_for_review(world: World) -> None:
+    school = Chat(world.coordinator, "ro", "telegram")
+    home = school.type("ofertele scolii mele", w.PROVIDER_INTENT)[0]
+    assert home["text"].startswith(f"🏫 {store_name(world)}\n")
+    assert titles(home)[:3] == [say("ro", "provider.requests_button", waiting="0"), say("ro", "provider.offers_button"),
+                                say("ro", "provider.new_offer_button")]
+    groups = school.tap(payloads(home)[2])[0]
+    assert groups["text"] == say("ro", "offer.group_ask") and len(groups["buttons"]) == 9
+    subs = school.tap(w.button("offer_group", w.PROVIDER_INTENT, id=world.provider, cat="food"))[0]
+    assert payloads(subs)[1] == w.button("offer_category", w.PROVIDER_INTENT, id=world.provider, cat="bakery")
+    asked = school.tap(payloads(subs)[1])
+    assert asked[-1]["text"] == say("ro", "offer.title")
+    assert school.type("Torturi pentru aniversări")[0]["text"] == say("ro", "offer.description")
+    assert school.tap(w.button("form", v="skip"))[0]["text"] == say("ro", "offer.place")
+    assert school.type("Atlantida")[0]["text"] == say("ro", "offer.place_unknown")
+    assert school.type("Iasi")[0]["text"] == say("ro", "offer.price_kind")
+    assert school.tap(w.button("form", v="fixed"))[0]["text"] == say("ro", "offer.price")
+    assert school.type("-3")[0]["text"] == say("ro", "errors.price_negative")
+    assert school.type("180 lei")[0]["text"] == say("ro", "offer.lead_time")
+    assert school.type("cat mai repede")[0]["text"] == say("ro", "offer.lead_time_invalid")
+    assert school.type("o saptamana")[0]["text"] == say("ro", "offer.teacher")
+    made = school.type("prof. Elena Rusu")
+    assert made[0]["text"].startswith(say("ro", "offer.created"))
+    assert titles(made[0]) == [say("ro", "provider.submit_button"), say("ro", "provider.archive_button"),
+                               say("ro", "provider.home_button")]
+    with session() as s:
+        offer = s.execute(select(store.Offer).where(store.Offer.provider_id == world.provider,
+                                                    store.Offer.category == "bakery")).scalar_one()
+        assert (offer.state, offer.city, offer.price_kind, offer.price_cents, offer.currency, offer.lead_time_days,
+                offer.teacher, offer.languages) == ("draft", "Iași", "fixed", 18000, "RON", 7, "prof. Elena Rusu",
+                                                    ["ro"])
+        ident = offer.id
+    sent = school.tap(payloads(made[0])[0])[0]
+    assert sent["text"].startswith(say("ro", "provider.submit_done"))
+    with session() as s:
+        assert s.get(store.Offer, ident).state == "pending"
