@@ -14,6 +14,7 @@ from lmi4vet.marketplace.understanding import (
     looks_like_code,
     parse_amount,
     parse_date,
+    parse_days,
     parse_quantity,
     parse_query,
 )
@@ -285,3 +286,12 @@ def test_for_other_intents_the_extractor_adds_only_where_no_entity_is() -> None:
                                   ("service", "welding", 19, 25, "MarketplaceEntityExtractor")]
     untouched = MarketplaceEntityExtractor().process([_message("hello", None), _message("/start", None)])
     assert [m.get("entities") for m in untouched] == [[], []]
+
+
+@pytest.mark.parametrize(("text", "lang", "days"), [
+    ("14", "en", 14), ("14 days", "en", 14), ("two weeks", "en", 14), ("a week", "en", 7), ("o săptămână", "ro", 7),
+    ("2 saptamani", "ro", 14), ("3 semanas", "es", 21), ("une semaine", "fr", 7), ("2 Wochen", "de", 14),
+    ("zehn Tage", "de", 10), ("asap", "en", None), ("cât mai repede", "ro", None),
+])
+def test_a_lead_time_in_days_or_weeks(text: str, lang: str, days: int | None) -> None:
+    assert parse_days(text, lang) == days
