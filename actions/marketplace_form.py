@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import cache
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -31,6 +32,8 @@ from actions.marketplace_replies import (
     utc_now,
     wake_workers,
 )
+from lmi4vet import SUPPORTED_LANGUAGES
+from lmi4vet.i18n import t
 from lmi4vet.marketplace import notify, store
 from lmi4vet.marketplace import quote_requests as qr
 from lmi4vet.marketplace import wording as w
@@ -44,6 +47,7 @@ from lmi4vet.marketplace.understanding import (
     parse_days,
     parse_quantity,
 )
+from lmi4vet.text import fold
 
 
 # -- the form ---------------------------------------------------------------------------------------------------
@@ -86,8 +90,21 @@ def question(reply: Reply, step: dict[str, Any]) -> tuple[str, list[Button]]:
     if field in SKIPPABLE and not (flow == "offer" and field == "price" and data.get("price_kind") == "fixed"):
         buttons.append((w.say(lang, f"{flow}.{field}_skip" if field == "budget" else "skip_button"),
                         sme_button("form", v="skip")))
+    if field in NUMERIC:  # a typed number must not pick a WhatsApp menu's option: "cancel" is typed
+        return text, []
     buttons.append((w.say(lang, "cancel_button"), sme_button("form", v="cancel")))
     return text, buttons
+
+
+NUMERIC = ("quantity", "lead_time")  # fields answered with a small number: no buttons
+
+
+@cache
+def cancel_words() -> frozenset[str]:
+    """The words that, typed alone, cancel the flow ("cancel", "anulează", "abbrechen"...), in every language:
+    on WhatsApp a digit answers a numbered menu, so a number typed as an answer must not land on "Cancel"."""
+    return frozenset(fold(word).strip() for lang in SUPPORTED_LANGUAGES
+                     for word in t(lang, "marketplace.cancel_words").split(","))
 
 
 class ActionAskMarketplaceAnswer(FormAction):
@@ -125,7 +142,7 @@ class ValidateMarketplaceForm(FormAction):
             text, choice = "", entity_value(tracker, "mp_v")
         else:
             choice = ""
-        if choice == "cancel":
+        if choice == "cancel" or fold(text).strip(" .!") in cancel_words():
             reply.send(w.say(reply.language, "cancelled"))
             return self.finish({})
         channels: set[str] = set()

@@ -474,3 +474,13 @@ def test_a_school_creates_an_offer_in_the_chat_and_sends_it_for_review(world: Wo
     assert sent["text"].startswith(say("ro", "provider.submit_done"))
     with session() as s:
         assert s.get(store.Offer, ident).state == "pending"
+
+
+@pytest.mark.parametrize(("lang", "word"), [("en", "cancel"), ("ro", "anuleaza"), ("de", "Abbrechen")])
+def test_numbers_have_no_buttons_and_a_typed_cancel_word_stops(world: World, lang: str, word: str) -> None:
+    user = sme(lang)
+    user.tap(w.button("request", id=world.cluj))
+    asked = user.type("Bufet")
+    assert asked[0]["text"] == say(lang, "brief.quantity") and not asked[0].get("buttons")
+    assert user.type(word)[0]["text"] == say(lang, "cancelled")
+    assert not user.form
