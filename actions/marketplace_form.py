@@ -77,8 +77,8 @@ def question(reply: Reply, step: dict[str, Any]) -> tuple[str, list[Button]]:
                      date=w.day(date.fromisoformat(data["wanted_by"]), lang),
                      budget=w.money(data["budget"], data.get("currency"), lang) if data.get("budget") is not None
                      else w.say(lang, "no_budget"),
-                     contact=w.say(lang, f"brief.contact_{data.get('contact', 'chat')}",
-                                   address=data.get("address", "")))
+                     contact=" ".join(part for part in (w.say(lang, f"brief.contact_{data.get('contact', 'chat')}"),
+                                                        data.get("address") or "") if part))
         return text, [(w.say(lang, "brief.send_button"), sme_button("form", v="send")),
                       (w.say(lang, "brief.restart_button"), sme_button("form", v="restart")),
                       (w.say(lang, "cancel_button"), sme_button("form", v="cancel"))]
