@@ -89,7 +89,6 @@ class ActionMarketplace(LocalizedAction):
 
     def dispatch(self, reply: Reply, tracker: Tracker, session: Session, do: str,
                  channels: set[str]) -> list[EventType]:
-        lang = reply.language
         ident, req = entity_value(tracker, "mp_id"), entity_value(tracker, "mp_req")
         place = place_from_key(entity_value(tracker, "mp_place"))
         category = entity_value(tracker, "mp_cat")
@@ -124,7 +123,7 @@ class ActionMarketplace(LocalizedAction):
         if do in ("request_card", "accept", "decline", "confirm", "cancel", "complete", "rate", "price", "write",
                   "comment"):
             return self.on_request(reply, tracker, session, do, req, channels)
-        return home(reply, session, place) if lang else []
+        return home(reply, session, place)
 
     # -- typed flows -------------------------------------------------------------------------------------------
     @staticmethod

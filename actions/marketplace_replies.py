@@ -245,7 +245,7 @@ def request_card(reply: Reply, session: Session, row: Request) -> None:
         if move == "rate":
             buttons += w.rating_buttons(lang, intent, row.id)
         else:
-            buttons.append((w.say(lang, f"{_button_key(move)}"), w.button(move, intent, req=row.id)))
+            buttons.append((w.say(lang, _button_key(move)), w.button(move, intent, req=row.id)))
     reply.send("\n".join(lines), buttons)
 
 

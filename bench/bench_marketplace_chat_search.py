@@ -59,7 +59,7 @@ def fill(url: str, rng: random.Random) -> None:
         provider = store.create_provider(session, name="Bench school", country="RO", city="Cluj-Napoca",
                                          contact_email="bench@example.org", now=now)
         rows = []
-        for number in range(OFFERS):
+        for _ in range(OFFERS):
             city = rng.choice(cities)
             rows.append({"provider_id": provider.id, "category": rng.choice(ids), "state": "published",
                          "country": city.country, "region": city.region, "city": city.name,

@@ -18,9 +18,9 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from lmi4vet.db.engine import database_url, session_scope, shared_engine
 from lmi4vet.employer import reminders as employer_reminders
-from lmi4vet.marketplace import notify as marketplace_notify
 from lmi4vet.events import dispatch, reminders
 from lmi4vet.inbox import wake
+from lmi4vet.marketplace import notify as marketplace_notify
 from lmi4vet.settings import Settings
 
 logger = logging.getLogger(__name__)

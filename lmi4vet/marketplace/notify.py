@@ -29,6 +29,7 @@ from lmi4vet.inbox import enqueue
 from lmi4vet.marketplace import wording
 from lmi4vet.marketplace.models import ProviderMember, Request
 from lmi4vet.marketplace.quote_requests import PROVIDER, SME, expire_requests
+from lmi4vet.marketplace.store import members
 
 WHAT = "marketplace"  # the inbox rows' meta "what"
 #: what happened -> who is told
@@ -55,9 +56,8 @@ def recipients(session: Session, row: Request, role: str) -> list[Recipient]:
     used the marketplace in, else the request's)."""
     if role == SME:
         return [Recipient(row.sender_id, normalise_language(row.language), SME)]
-    members = session.execute(select(ProviderMember).where(ProviderMember.provider_id == row.offer.provider_id)
-                              .order_by(ProviderMember.id)).scalars()
-    return [Recipient(m.sender_id, normalise_language(m.language or row.language), PROVIDER) for m in members]
+    return [Recipient(m.sender_id, normalise_language(m.language or row.language), PROVIDER)
+            for m in members(session, row.offer.provider_id)]
 
 
 def _told(session: Session, row: Request, event: str, actor: str | None) -> list[Recipient]:
