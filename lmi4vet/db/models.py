@@ -32,6 +32,7 @@ class Dataset(Base):
     url = Column(String(500), nullable=False, default="")
     licence = Column(String(300), nullable=False, default="")
     extracted_on = Column(Date, nullable=True)
+    source_updated = Column(Date, nullable=True)  # the data's last update at the source (Eurostat "LAST UPDATE")
     version = Column(String(32), nullable=False, default="")
     file_name = Column(String(300), nullable=False, default="")
     imported_at = Column(DateTime, nullable=False, server_default=func.now())
@@ -52,7 +53,8 @@ class Fact(Base):
     unit = Column(String(32), nullable=False)
     flags = Column(String(16), nullable=False, default="")
     secondary = Column(Boolean, nullable=False, default=False)  # transcribed from a secondary source
-    note = Column(Text, nullable=True)
+    secondary_publisher = Column(String(160), nullable=True)  # who published it, when secondary ("Le Monde")
+    note = Column(Text, nullable=True)  # for admins only; never shown to users
     dataset = relationship("Dataset", back_populates="facts")
     __table_args__ = (
         UniqueConstraint("indicator", "geo", "period", "dataset_id", name="uq_fact"),

@@ -3,7 +3,9 @@
 TSV: a header ``freq,age,unit,sex,geo\\TIME_PERIOD<TAB>2015 <TAB>2016 ...``, one row per series, cells like
 ``11.3 ``, ``9.1 bu``, ``: `` (not available) or ``: c`` (confidential).
 SDMX-CSV: one observation per row with ``DATAFLOW`` (1.0) or ``STRUCTURE_ID`` (2.0), dimension columns,
-``TIME_PERIOD``, ``OBS_VALUE`` and ``OBS_FLAG``. Our curated files may add ``SECONDARY`` (1/0) and ``NOTE``.
+``TIME_PERIOD``, ``OBS_VALUE`` and ``OBS_FLAG``, and often ``LAST UPDATE`` (``04/03/26 11:00:00``: the data's last
+update at the source). Our curated files may add ``SECONDARY`` (1/0), ``SECONDARY_PUBLISHER`` (who published a
+transcribed value) and ``NOTE`` (for admins).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class Observation:
     line: int
     secondary: bool = False
     note: str | None = None
+    secondary_publisher: str | None = None
+    last_update: date | None = None
 
     @property
     def geo(self) -> str:
@@ -140,7 +144,21 @@ def parse_tsv(path: Path, dataset: str | None = None,
 
 
 _SDMX_FIXED = {"dataflow", "structure", "structure_id", "action", "last update", "time_period", "obs_value",
-               "obs_flag", "conf_status", "secondary", "note", "obs_status"}
+               "obs_flag", "conf_status", "secondary", "secondary_publisher", "note", "obs_status"}
+_LAST_UPDATE = re.compile(r"^(\d{2})/(\d{2})/(\d{2})(?:\s|$)")
+
+
+def parse_last_update(raw: str) -> date | None:
+    """SDMX-CSV ``LAST UPDATE`` (``"04/03/26 11:00:00"``: day/month/year) or ISO ``"2026-03-04"``, else ``None``."""
+    text = raw.strip()
+    found = _LAST_UPDATE.match(text)
+    try:
+        if found:
+            day, month, year = (int(part) for part in found.groups())
+            return date(2000 + year, month, day)
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
 
 
 def parse_sdmx_csv(path: Path, dataset: str | None = None,
@@ -182,7 +200,9 @@ def parse_sdmx_csv(path: Path, dataset: str | None = None,
                 problems.append(RowProblem(str(path), number, str(exc)))
             continue
         note = row[index["note"]].strip() or None if "note" in index else None
-        yield Observation(code, dimensions, period, year, value, flags, number, secondary, note)
+        publisher = row[index["secondary_publisher"]].strip() or None if "secondary_publisher" in index else None
+        updated = parse_last_update(row[index["last update"]]) if "last update" in index else None
+        yield Observation(code, dimensions, period, year, value, flags, number, secondary, note, publisher, updated)
 
 
 def sniff_format(path: Path) -> str:
@@ -204,26 +224,32 @@ def import_eurostat(
     title: str = "",
     url: str = "",
     extracted_on: date | None = None,
+    source_updated: date | None = None,
     licence: str = EUROSTAT_LICENCE,
     source_name: str = "Eurostat",
     show_progress: bool = False,
 ) -> ImportReport:
-    """Import one Eurostat file into ``session`` (the caller's transaction); replaces that dataset's facts."""
+    """Import one Eurostat file into ``session`` (the caller's transaction); replaces that dataset's facts.
+
+    ``source_updated`` (the data's last update at the source) defaults to the file's latest ``LAST UPDATE``."""
     path = Path(path)
     report = ImportReport("eurostat", str(path))
     parser = parse_tsv if sniff_format(path) == "tsv" else parse_sdmx_csv
     rows: dict[tuple[str, str, str], dict] = {}
     codes: set[str] = set()
+    updates: set[date] = set()
     for obs in progress(parser(path, dataset, report.problems), f"reading {path.name}", show_progress):
         indicator = match(obs.dataset, obs.dimensions)
         if indicator is None or not obs.geo:
             report.rows_skipped += 1
             continue
         codes.add(obs.dataset)
+        if obs.last_update:
+            updates.add(obs.last_update)
         rows[(indicator.code, obs.geo, obs.period)] = {
             "indicator": indicator.code, "geo": obs.geo.upper(), "period": obs.period, "year": obs.year,
             "value": obs.value, "unit": BY_CODE[indicator.code].unit, "flags": obs.flags,
-            "secondary": obs.secondary, "note": obs.note,
+            "secondary": obs.secondary, "secondary_publisher": obs.secondary_publisher, "note": obs.note,
         }
     if not rows:
         raise ImportError_(path, None, "no series of a known indicator in this file "
@@ -237,6 +263,7 @@ def import_eurostat(
         session.add(record)
     record.title, record.url, record.licence = title or record.title or code, url, licence
     record.source_name, record.extracted_on, record.file_name = source_name, extracted_on, path.name
+    record.source_updated = source_updated or (max(updates) if updates else None)
     session.flush()
     session.execute(delete(Fact).where(Fact.dataset_id == record.id))
     session.execute(Fact.__table__.insert(), [{**row, "dataset_id": record.id} for row in rows.values()])
