@@ -54,10 +54,11 @@ class Fact(Base):
     flags = Column(String(16), nullable=False, default="")
     secondary = Column(Boolean, nullable=False, default=False)  # transcribed from a secondary source
     secondary_publisher = Column(String(160), nullable=True)  # who published it, when secondary ("Le Monde")
+    breakdown = Column(String(64), nullable=False, default="", server_default="")  # "isco08=OC7"; "" = none
     note = Column(Text, nullable=True)  # for admins only; never shown to users
     dataset = relationship("Dataset", back_populates="facts")
     __table_args__ = (
-        UniqueConstraint("indicator", "geo", "period", "dataset_id", name="uq_fact"),
+        UniqueConstraint("indicator", "geo", "period", "breakdown", "dataset_id", name="uq_fact"),
         Index("ix_fact_lookup", "indicator", "geo", "year"),
     )
 
