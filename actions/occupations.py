@@ -21,6 +21,7 @@ from lmi4vet.kb.occupations import (
     index_cache,
     occupation_by_id,
     occupation_label,
+    occupation_label_entry,
     shortage_lists,
     strip_filler,
 )
@@ -40,6 +41,16 @@ def skills_payload(uri: str, page: int = 1) -> str:
     if page > 1:
         parts["page"] = str(page)
     return payload("ask_occupation_skills", **parts)
+
+
+def translation_notice(shown: list[tuple[str, bool]], reply: Reply) -> str | None:
+    """The "our own translation" notice, when a label shown (``(language, project_translation)`` pairs) is one
+    of our translations: for all of the user's-language labels shown or for some of them; else ``None``."""
+    ours = [project for lang, project in shown if lang == reply.language]
+    if not any(ours):
+        return None
+    key = "skills.project_translation" if all(ours) else "skills.project_translation_some"
+    return reply.text(key, language=language_name(reply.language, reply.language))
 
 
 class ActionInDemand(LocalizedAction):
@@ -69,13 +80,16 @@ class ActionInDemand(LocalizedAction):
                 reply.say("in_demand.none")
                 return [SlotSet("last_topic", "in_demand"), SlotSet("country", geo)]
             shortage = lists[0]
-            labels = [(uri, occupation_label(session, uri, lang)) for uri in shortage.occupations]
+            entries = [(uri, occupation_label_entry(session, uri, lang)) for uri in shortage.occupations]
+        labels = [(uri, entry.label) for uri, entry in entries]
         source = t_or(lang, "sources.european_labour_authority", shortage.source) \
             if shortage.source == "European Labour Authority (EURES)" else shortage.source
         header = reply.text("in_demand.header", place=place_name(shortage.geo, lang, reply), year=str(shortage.year),
                             title=t_or(lang, f"datasets.{shortage.dataset}", shortage.title), source=source)
         body = "\n".join(f"• {label}" for _, label in labels)
-        text = "\n\n".join(part for part in (intro, header, body, reply.text("in_demand.tap_for_skills")) if part)
+        notice = translation_notice([(entry.lang, entry.project_translation) for _, entry in entries], reply)
+        text = "\n\n".join(part for part in (intro, header, body, notice, reply.text("in_demand.tap_for_skills"))
+                           if part)
         buttons = [(label, skills_payload(uri)) for uri, label in labels[:5]]
         reply.send(text, buttons)
         return [SlotSet("last_topic", "in_demand"), SlotSet("country", geo)]
@@ -106,8 +120,9 @@ class ActionOccupationSkills(LocalizedAction):
                 if uri is None:
                     reply.say("skills.not_found", query=query, buttons=self._examples(session, reply))
                     return [SlotSet("last_topic", "skills")]
-            label = occupation_label(session, uri, lang)
+            occupation = occupation_label_entry(session, uri, lang)
             skills = essential_skills(session, uri, lang)
+        label = occupation.label
         total = len(skills)
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(page, 1), pages)
@@ -121,8 +136,10 @@ class ActionOccupationSkills(LocalizedAction):
             lines.append(reply.text("skills.english_labels"))
         lines.append(reply.text("skills.link", url=esco_link(uri, lang)))
         lines.append(reply.text("skills.attribution"))
-        if lang in ("de", "ro"):
-            lines.append(reply.text("skills.project_translation", language=language_name(lang, lang)))
+        notice = translation_notice([(occupation.lang, occupation.project_translation)]
+                                    + [(s.lang, s.project_translation) for s in shown], reply)
+        if notice:  # only for labels of this answer that are our own translation
+            lines.append(notice)
         buttons: list[Button] = []
         if page < pages:
             buttons.append((reply.text("skills.more"), skills_payload(uri, page + 1)))

@@ -177,42 +177,63 @@ def decide(matches: list[Match]) -> tuple[str | None, list[Match]]:
     return None, matches[:3]
 
 
-def occupation_label(session: Session, uri: str, lang: str) -> str:
-    """The occupation's preferred label in ``lang`` (English when missing)."""
-    rows = dict(session.execute(
-        select(OccupationLabel.lang, OccupationLabel.label)
+@dataclass(frozen=True)
+class ShownLabel:
+    """A label as shown to a user: its text, the language it is in, and whether it is our own translation."""
+
+    label: str
+    lang: str
+    project_translation: bool = False
+
+
+def occupation_label_entry(session: Session, uri: str, lang: str) -> ShownLabel:
+    """The occupation's preferred label in ``lang`` (English when missing), with its language and whether it is
+    our own translation of the English label."""
+    rows = {row.lang: row for row in session.execute(
+        select(OccupationLabel.lang, OccupationLabel.label, OccupationLabel.project_translation)
         .where(OccupationLabel.occupation_uri == uri, OccupationLabel.kind == "preferred",
                OccupationLabel.lang.in_((lang, "en")))
-    ).all())
-    return rows.get(lang) or rows.get("en") or uri.rsplit("/", 1)[-1]
+    ).all()}
+    row = rows.get(lang) or rows.get("en")
+    if row is None:
+        return ShownLabel(uri.rsplit("/", 1)[-1], "en")
+    return ShownLabel(row.label, row.lang, bool(row.project_translation))
+
+
+def occupation_label(session: Session, uri: str, lang: str) -> str:
+    """The occupation's preferred label in ``lang`` (English when missing)."""
+    return occupation_label_entry(session, uri, lang).label
 
 
 @dataclass(frozen=True)
 class SkillItem:
-    """One essential skill in the user's language (``lang`` says which language the label is in)."""
+    """One essential skill in the user's language (``lang`` says which language the label is in;
+    ``project_translation``: the label is our own translation of the English ESCO label)."""
 
     label: str
     lang: str
     skill_type: str
+    project_translation: bool = False
 
 
 def essential_skills(session: Session, uri: str, lang: str) -> list[SkillItem]:
     """The occupation's essential skills (skills and competences first, then knowledge), alphabetical."""
     rows = session.execute(
-        select(OccupationSkill.skill_uri, Skill.skill_type, SkillLabel.lang, SkillLabel.label)
+        select(OccupationSkill.skill_uri, Skill.skill_type, SkillLabel.lang, SkillLabel.label,
+               SkillLabel.project_translation)
         .join(Skill, Skill.uri == OccupationSkill.skill_uri)
         .join(SkillLabel, SkillLabel.skill_uri == OccupationSkill.skill_uri)
         .where(OccupationSkill.occupation_uri == uri, OccupationSkill.relation == "essential",
                SkillLabel.kind == "preferred", SkillLabel.lang.in_((lang, "en")))
     ).all()
-    by_skill: dict[str, dict[str, tuple[str, str]]] = {}
-    for skill_uri, skill_type, label_lang, label in rows:
-        by_skill.setdefault(skill_uri, {})[label_lang] = (label, skill_type)
+    by_skill: dict[str, dict[str, tuple[str, str, bool]]] = {}
+    for skill_uri, skill_type, label_lang, label, project in rows:
+        by_skill.setdefault(skill_uri, {})[label_lang] = (label, skill_type, bool(project))
     items = []
     for labels in by_skill.values():
         chosen = lang if lang in labels else "en"
-        label, skill_type = labels[chosen]
-        items.append(SkillItem(label, chosen, skill_type))
+        label, skill_type, project = labels[chosen]
+        items.append(SkillItem(label, chosen, skill_type, project))
     return sorted(items, key=lambda s: (s.skill_type == "knowledge", fold(s.label)))
 
 

@@ -37,15 +37,22 @@ QUESTIONS = {"en": ("unemployment", "Romania"), "es": ("paro", "Rumanía"), "ro"
 
 
 @pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
-def test_latest_figure_with_comparisons_and_source(kb_url, lang: str) -> None:
+def test_latest_figure_with_comparisons_and_source(kb_url, kb_session, lang: str) -> None:
+    from sqlalchemy import select
+
+    from actions.figure_text import long_date
+    from lmi4vet.db.models import Dataset
+
+    updated = kb_session.execute(select(Dataset.source_updated).where(Dataset.code == "une_rt_a")).scalar_one()
     indicator, country = QUESTIONS[lang]
     tracker = make_tracker(f"{indicator} {country}", intent="ask_indicator",
                            entities=ents(indicator=indicator, country=country), slots={"language": lang})
     messages, events = run(ActionIndicator(), tracker)
     lines = messages[0]["text"].split("\n")
     assert lines[:3] == list(ROMANIA_2025[lang])
-    assert lines[3] == t(lang, "figures.source", source="Eurostat", dataset="une_rt_a",
-                         title=t(lang, "datasets.une_rt_a"))
+    source = {"source": "Eurostat", "dataset": "une_rt_a", "title": t(lang, "datasets.une_rt_a"), "period": "2025"}
+    assert lines[3] == (t(lang, "figures.source", updated=long_date(updated, lang), **source) if updated else
+                        t(lang, "figures.source_no_update", **source))
     assert SlotSet("indicator", "unemployment_rate") in events and SlotSet("country", "RO") in events
 
 
@@ -74,14 +81,19 @@ def test_follow_ups_reuse_the_previous_question(kb_url) -> None:
     assert SlotSet("year", "2020") in events
 
 
-def test_missing_year_offers_the_nearest_without_inventing(kb_url) -> None:
+def test_missing_year_answers_the_nearest_without_inventing(kb_url) -> None:
     tracker = make_tracker("unemployment romania 2010", intent="ask_indicator",
                            entities=ents(indicator="unemployment", country="romania", year="2010"),
                            slots={"language": "en"})
-    messages, _ = run(ActionIndicator(), tracker)
-    assert messages[0]["text"] == t("en", "figures.missing_year", indicator="Unemployment rate (ages 15-74)",
-                                    place="Romania", year="2010", nearest="2015")
-    assert messages[0]["buttons"] == [{"title": "2015", "payload": '/ask_indicator{"year":"2015"}'}]
+    messages, events = run(ActionIndicator(), tracker)
+    lines = messages[0]["text"].split("\n")
+    assert lines[0] == t("en", "figures.missing_year", indicator="Unemployment rate (ages 15-74)",
+                         place="Romania", year="2010", nearest="2015")
+    assert lines[0] == ('I have no value of "Unemployment rate (ages 15-74)" for Romania in '
+                        '2010; nearest available: 2015.')
+    assert lines[1].startswith("Unemployment rate (ages 15-74), Romania, 2015: ")
+    assert messages[0]["buttons"][0] == {"title": "2025", "payload": '/ask_indicator{"year":"2025"}'}
+    assert SlotSet("year", "2010") in events
 
 
 def test_minimum_wage_in_euros_per_month(kb_url) -> None:
@@ -90,10 +102,10 @@ def test_minimum_wage_in_euros_per_month(kb_url) -> None:
     messages, _ = run(ActionIndicator(), tracker)
     assert messages[0]["text"].startswith(f"Salariul minim lunar, România, ianuarie 2025: 814,00{NBSP}EUR pe lună\n"
                                           f"UE-27 pentru ianuarie 2025:") is False
-    assert messages[0]["text"].split("\n")[:2] == [
-        f"Salariul minim lunar, România, ianuarie 2025: 814,00{NBSP}EUR pe lună",
-        "Sursa: Eurostat, setul de date earn_mw_cur (Salariile minime lunare - date semestriale).",
-    ]
+    lines = messages[0]["text"].split("\n")
+    assert lines[0] == f"Salariul minim lunar, România, ianuarie 2025: 814,00{NBSP}EUR pe lună"
+    assert "perioada de referință: ianuarie 2025" in lines[1]
+    assert "earn_mw_cur „Salariile minime lunare - date semestriale”" in lines[1]
 
 
 def test_secondary_sources_are_marked(kb_url) -> None:
@@ -103,7 +115,9 @@ def test_secondary_sources_are_marked(kb_url) -> None:
     messages, _ = run(ActionIndicator(), tracker)
     text = messages[0]["text"]
     assert "Italy, 2024: 15.2%" in text
-    assert "transcribed from a secondary source" in text
+    assert "Secondary source: " in text and "Source: Eurostat" not in text
+    assert "Not taken from Eurostat's data file: check the official table before quoting it." in text
+    assert "quoted by" not in text and "euronews" not in text  # the admins' note never reaches users
 
 
 def test_unknown_country_gets_suggestions(kb_url) -> None:
@@ -115,11 +129,18 @@ def test_unknown_country_gets_suggestions(kb_url) -> None:
                                                             "UE-27"]
 
 
-def test_no_indicator_asks_which_one(kb_url) -> None:
+def test_no_indicator_asks_which_one(kb_url, kb_session) -> None:
+    from lmi4vet.kb.facts import indicators_for_geo
+
     messages, _ = run(ActionIndicator(), make_tracker("/ask_indicator", intent="ask_indicator",
                                                            slots={"language": "de"}))
     assert messages[0]["text"] == t("de", "figures.which_indicator", place="EU-27")
-    assert len(messages[0]["buttons"]) == 6
+    offered = [b["payload"] for b in messages[0]["buttons"]]
+    # only figures the EU-27 has (no EU minimum wage), at most six
+    assert offered == [f'/ask_indicator{{"indicator":"{code}"}}' for code in indicators_for_geo(kb_session,
+                                                                                               "EU27_2020")[:6]]
+    assert offered[0] == '/ask_indicator{"indicator":"unemployment_rate"}' and len(offered) >= 5
+    assert '/ask_indicator{"indicator":"minimum_wage"}' not in offered
 
 
 @pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
