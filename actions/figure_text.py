@@ -23,8 +23,11 @@ _DATE_LOCALES = {"en": "en_GB"}
 
 
 def place_name(geo: str, lang: str, reply: Reply) -> str:
-    """"EU-27" or the country's name in the user's language."""
-    return reply.text("figures.eu27") if geo == EU_AGGREGATE else country_name(geo, lang)
+    """"EU-27", the country's name in the user's language, or a NUTS 2 region's name ("ES30" -> "Madrid")."""
+    if geo == EU_AGGREGATE:
+        return reply.text("figures.eu27")
+    name = country_name(geo, lang)
+    return t_or(lang, f"nuts2.{geo}", name) if len(geo) > 2 else name
 
 
 def long_date(value: date, lang: str) -> str:

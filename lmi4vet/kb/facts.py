@@ -71,8 +71,10 @@ class Figure:
         return DATABROWSER.format(code=self.dataset) if self.source == EUROSTAT else ""
 
     @property
-    def frequency(self) -> str:
-        return period_frequency(self.period) or getattr(BY_CODE.get(self.indicator), "frequency", "A")
+    def frequency(self) -> str | None:
+        """The indicator's declared frequency (A, S, Q, M...), else the one its period's form says."""
+        indicator = BY_CODE.get(self.indicator)
+        return indicator.frequency if indicator else period_frequency(self.period)
 
 
 @dataclass(frozen=True)
@@ -151,8 +153,13 @@ def _add_months(day: date, months: int) -> date:
 
 def is_stale(period: str, today: date, frequency: str | None = None) -> bool:
     """Whether a series whose latest period is ``period`` is behind on ``today``: the next period ended more
-    than the usual publication lag of its frequency before ``today`` (see :data:`PUBLICATION_LAG_MONTHS`)."""
-    frequency = period_frequency(period) or frequency
+    than the usual publication lag of its frequency before ``today`` (see :data:`PUBLICATION_LAG_MONTHS`).
+
+    ``frequency``: the series' declared one (default: what the period's form says); a frequency without a known
+    lag (a survey every four years, a discontinued file) is never called stale."""
+    frequency = frequency or period_frequency(period)
+    if period_frequency(period) is None:
+        return False
     if frequency not in PUBLICATION_LAG_MONTHS:
         return False
     due = _add_months(period_end(next_period(period)), PUBLICATION_LAG_MONTHS[frequency])

@@ -252,6 +252,8 @@ def test_staleness_rule_per_frequency() -> None:
     assert not is_stale("2025-S1", date(2026, 3, 31)) and is_stale("2025-S1", date(2026, 4, 1))
     # monthly: February 2026 ended 28 Feb 2026, usually out 2 months later
     assert not is_stale("2026-01", date(2026, 4, 28)) and is_stale("2026-01", date(2026, 4, 29))
+    # a declared frequency wins over the period's form; one without a known lag is never stale
+    assert is_stale("2024", date(2026, 7, 1), "A") and not is_stale("2022", date(2030, 1, 1), "4Y")
 
 
 def test_an_old_series_says_so_and_a_fresh_one_does_not(kb, monkeypatch) -> None:
