@@ -5,7 +5,11 @@ TSV: a header ``freq,age,unit,sex,geo\\TIME_PERIOD<TAB>2015 <TAB>2016 ...``, one
 SDMX-CSV: one observation per row with ``DATAFLOW`` (1.0) or ``STRUCTURE_ID`` (2.0), dimension columns,
 ``TIME_PERIOD``, ``OBS_VALUE`` and ``OBS_FLAG``, and often ``LAST UPDATE`` (``04/03/26 11:00:00``: the data's last
 update at the source). Our curated files may add ``SECONDARY`` (1/0), ``SECONDARY_PUBLISHER`` (who published a
-transcribed value) and ``NOTE`` (for admins).
+transcribed value) and ``NOTE`` (for admins). Eurostat's "labels" download variant holds English labels instead of
+codes in the dimension cells ("Seasonally adjusted data, not calendar adjusted data", "Less than 25 years",
+"Austria"); ``DIMENSION_LABELS`` maps the labels of the dimensions we use back to codes (country names through
+``lmi4vet.countries``), and a label it does not know is a row problem, never a guess.
+JSON-stat 2.0 (``.json``) is read by ``lmi4vet.importers.jsonstat``.
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from lmi4vet.countries import CLDR_CODES, EU27, OTHER_EUROPEAN
 from lmi4vet.db.models import Dataset, Fact
 from lmi4vet.importers.progress import progress
 from lmi4vet.importers.report import ImportError_, ImportReport, RowProblem
-from lmi4vet.kb.indicators import BY_CODE, match
+from lmi4vet.kb.indicators import BY_CODE, is_nuts2, match
 
 EUROSTAT_LICENCE = "© European Union, 1995-2025. Reuse authorised with acknowledgement (Decision 2011/833/EU)"
 _PERIOD = re.compile(r"^(\d{4})(?:-?([QSM])?(\d{1,2}))?$")
@@ -161,6 +166,70 @@ def parse_last_update(raw: str) -> date | None:
         return None
 
 
+# English labels of Eurostat's "labels" SDMX-CSV variant, per dimension (geo: see _geo_labels).
+DIMENSION_LABELS: dict[str, dict[str, str]] = {
+    "freq": {"Annual": "A", "Semi-annual": "S", "Quarterly": "Q", "Monthly": "M"},
+    "s_adj": {
+        "Seasonally adjusted data, not calendar adjusted data": "SA",
+        "Unadjusted data (i.e. neither seasonally adjusted nor calendar adjusted data)": "NSA",
+        "Trend cycle data": "TC",
+        "Seasonally and calendar adjusted data": "SCA",
+    },
+    "age": {
+        "Less than 25 years": "Y_LT25", "From 25 to 74 years": "Y25-74", "From 15 to 24 years": "Y15-24",
+        "From 15 to 74 years": "Y15-74", "From 20 to 64 years": "Y20-64", "From 15 to 29 years": "Y15-29",
+        "15 years or over": "Y_GE15",
+    },
+    "unit": {
+        "Percentage of population in the labour force": "PC_ACT", "Percentage of total population": "PC_POP",
+        "Percentage of population": "PC_POP", "Thousand persons": "THS_PER", "Percentage": "PC", "Euro": "EUR",
+    },
+    "sex": {"Total": "T", "Males": "M", "Females": "F"},
+}
+_AGGREGATE_LABELS = {
+    "European Union - 27 countries (from 2020)": "EU27_2020",
+    "Euro area – 20 countries (from 2023)": "EA20", "Euro area - 20 countries (from 2023)": "EA20",
+    "Euro area - 19 countries  (2015-2022)": "EA19", "Euro area – 19 countries  (2015-2022)": "EA19",
+}
+_CODE = re.compile(r"^[A-Z0-9_\-]+$")
+
+
+def _geo_labels() -> dict[str, str]:
+    """English country names (Eurostat's, which are CLDR's for these countries) -> Eurostat codes."""
+    from babel import Locale
+
+    territories = Locale.parse("en").territories
+    table = {territories[CLDR_CODES.get(code, code)]: code for code in (*EU27, *OTHER_EUROPEAN)
+             if CLDR_CODES.get(code, code) in territories}
+    table.update({"Czechia": "CZ", "Türkiye": "TR", "Kosovo*": "XK", "North Macedonia": "MK"})
+    table.update(_AGGREGATE_LABELS)
+    return table
+
+
+_GEO_LABELS: dict[str, str] | None = None
+
+
+def dimension_code(name: str, cell: str) -> str:
+    """A dimension cell as a code: a code stays (``"SA"``, ``"EU27_2020"``), ``"M:Monthly"`` gives ``"M"``, a label
+    is looked up (``"Less than 25 years"`` -> ``"Y_LT25"``, ``"Austria"`` -> ``"AT"``); ``ValueError`` if unknown."""
+    global _GEO_LABELS
+    text = cell.strip()
+    if not text or _CODE.match(text):
+        return text
+    code, colon, _label = text.partition(":")
+    if colon and _CODE.match(code.strip()):  # "both" variant: "M:Monthly"
+        return code.strip()
+    if name == "geo":
+        if _GEO_LABELS is None:
+            _GEO_LABELS = _geo_labels()
+        table = _GEO_LABELS
+    else:
+        table = DIMENSION_LABELS.get(name, {})
+    if text in table:
+        return table[text]
+    raise ValueError(f"unknown label {text!r} for dimension {name}")
+
+
 def parse_sdmx_csv(path: Path, dataset: str | None = None,
                    problems: list[RowProblem] | None = None) -> Iterator[Observation]:
     """Observations of an SDMX-CSV file (1.0 or 2.0)."""
@@ -185,8 +254,8 @@ def parse_sdmx_csv(path: Path, dataset: str | None = None,
         flow = row[flow_column] if flow_column is not None else ""
         # "ESTAT:UNE_RT_A(1.0)" -> une_rt_a
         code = (dataset or flow.split(":")[-1].split("(")[0] or dataset_from_name(path)).lower()
-        dimensions = {name: row[i].strip() for name, i in dims}
         try:
+            dimensions = {name: dimension_code(name, row[i]) for name, i in dims}
             period, year = normalise_period(row[index["time_period"]])
             raw_value = row[index["obs_value"]].strip()
             value = float(raw_value) if raw_value not in ("", ":") else None
@@ -206,9 +275,11 @@ def parse_sdmx_csv(path: Path, dataset: str | None = None,
 
 
 def sniff_format(path: Path) -> str:
-    """``"tsv"`` or ``"sdmx-csv"`` from the file's first line."""
+    """``"tsv"``, ``"sdmx-csv"`` or ``"json-stat"`` from the file's first line."""
     with path.open(encoding="utf-8-sig", errors="replace") as handle:
         first = handle.readline()
+    if first.lstrip().startswith("{"):
+        return "json-stat"
     if "\t" in first and "\\" in first.split("\t")[0]:
         return "tsv"
     if "TIME_PERIOD" in first.upper() and "OBS_VALUE" in first.upper():
@@ -231,25 +302,30 @@ def import_eurostat(
 ) -> ImportReport:
     """Import one Eurostat file into ``session`` (the caller's transaction); replaces that dataset's facts.
 
-    ``source_updated`` (the data's last update at the source) defaults to the file's latest ``LAST UPDATE``."""
+    ``source_updated`` (the data's last update at the source) defaults to the file's latest ``LAST UPDATE`` (or
+    JSON-stat ``updated``). An indicator with a ``breakdown`` stores one fact per value of those dimensions."""
+    from lmi4vet.importers.jsonstat import parse_jsonstat
+
     path = Path(path)
     report = ImportReport("eurostat", str(path))
-    parser = parse_tsv if sniff_format(path) == "tsv" else parse_sdmx_csv
-    rows: dict[tuple[str, str, str], dict] = {}
+    parser = {"tsv": parse_tsv, "sdmx-csv": parse_sdmx_csv, "json-stat": parse_jsonstat}[sniff_format(path)]
+    rows: dict[tuple[str, str, str, str], dict] = {}
     codes: set[str] = set()
     updates: set[date] = set()
     for obs in progress(parser(path, dataset, report.problems), f"reading {path.name}", show_progress):
         indicator = match(obs.dataset, obs.dimensions)
-        if indicator is None or not obs.geo:
-            report.rows_skipped += 1
+        if indicator is None or not obs.geo or (indicator.geo_level == "nuts2" and not is_nuts2(obs.geo)):
+            report.rows_skipped += 1  # another series, or a country/NUTS 1/EU total of a regional series
             continue
         codes.add(obs.dataset)
         if obs.last_update:
             updates.add(obs.last_update)
-        rows[(indicator.code, obs.geo, obs.period)] = {
+        breakdown = indicator.breakdown_key(obs.dimensions)
+        rows[(indicator.code, obs.geo.upper(), obs.period, breakdown)] = {
             "indicator": indicator.code, "geo": obs.geo.upper(), "period": obs.period, "year": obs.year,
             "value": obs.value, "unit": BY_CODE[indicator.code].unit, "flags": obs.flags,
             "secondary": obs.secondary, "secondary_publisher": obs.secondary_publisher, "note": obs.note,
+            "breakdown": breakdown,
         }
     if not rows:
         raise ImportError_(path, None, "no series of a known indicator in this file "

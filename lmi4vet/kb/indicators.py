@@ -2,13 +2,20 @@
 
 An indicator is one series of a Eurostat dataset, selected by dimension values (``age=Y15-24`` ...). The
 importers keep only the series listed here; the actions name indicators by ``code``; the locale files hold
-their names (``indicators.<code>.name``).
+their names (``indicators.<code>``).
+
+Some indicators are broken down by a dimension (occupation ``isco08``, education level ``isced11``, enterprise
+size ``sizeclas``): each value of those dimensions is a separate fact whose ``breakdown`` key says which
+(``"isco08=OC7"``, ``"isco08=OC7;isced11=ED5-8"``). A ``TOTAL`` value is left out of the key, so the total of
+all occupations has the breakdown ``""`` (no breakdown).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+TOTAL = "TOTAL"
 
 
 @dataclass(frozen=True)
@@ -18,15 +25,37 @@ class Indicator:
     code: str
     dataset: str
     filters: Mapping[str, str] = field(default_factory=dict)
-    unit: str = "percent"  # percent | eur_month
-    frequency: str = "A"  # A annual, S half-yearly, Q quarterly
+    unit: str = "percent"  # percent | eur_month | thousand_persons
+    frequency: str = "A"  # A annual, S half-yearly, Q quarterly, M monthly, 4Y every four years (SES)
     decimals: int = 1
+    breakdown: tuple[str, ...] = ()  # dimensions whose values are stored as separate facts (Fact.breakdown)
+    geo_level: str = "country"  # country | nuts2 (regions: geo holds a NUTS 2 code, e.g. "ES30")
 
     def matches(self, dataset: str, dimensions: Mapping[str, str]) -> bool:
         """Whether an observation of ``dataset`` with these dimension values belongs to this indicator."""
         if dataset.lower() != self.dataset:
             return False
         return all(dimensions.get(key, "").upper() == value.upper() for key, value in self.filters.items())
+
+    def breakdown_key(self, dimensions: Mapping[str, str]) -> str:
+        """The fact's breakdown for an observation: ``"isco08=OC7"``; ``""`` for the total or no breakdown."""
+        return breakdown_key({name: dimensions.get(name, "") for name in self.breakdown})
+
+
+def breakdown_key(values: Mapping[str, str]) -> str:
+    """``{"isco08": "OC7", "isced11": "TOTAL"}`` -> ``"isco08=OC7"`` (in the given order; totals left out)."""
+    return ";".join(f"{name}={value.upper()}" for name, value in values.items()
+                    if value and value.upper() != TOTAL)
+
+
+def is_nuts2(geo: str) -> bool:
+    """``"ES30"`` (a NUTS 2 region: country code + two characters), not ``"ES"``, ``"ES3"``, ``"EU27"``, ``"EA17"``."""
+    return len(geo) == 4 and geo[:2].isalpha() and geo[:2].upper() not in ("EU", "EA")
+
+
+def parse_breakdown(key: str) -> dict[str, str]:
+    """``"isco08=OC7;isced11=ED5-8"`` -> ``{"isco08": "OC7", "isced11": "ED5-8"}``; ``""`` -> ``{}``."""
+    return dict(part.split("=", 1) for part in key.split(";") if part)
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -36,6 +65,25 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("neet_rate", "edat_lfse_20", {"age": "Y15-29", "sex": "T"}),
     Indicator("job_vacancy_rate", "jvs_q_nace2", {"indic_em": "JOBRATE", "nace_r2": "B-S"}, frequency="Q"),
     Indicator("minimum_wage", "earn_mw_cur", {"currency": "EUR"}, unit="eur_month", frequency="S", decimals=2),
+    # une_rt_m: monthly, seasonally adjusted; the file in the defaults has the 27 member states, no EU aggregate
+    Indicator("youth_unemployment_monthly", "une_rt_m",
+              {"s_adj": "SA", "age": "Y_LT25", "unit": "PC_ACT", "sex": "T"}, frequency="M"),
+    Indicator("unemployment_25_74_monthly", "une_rt_m",
+              {"s_adj": "SA", "age": "Y25-74", "unit": "PC_ACT", "sex": "T"}, frequency="M"),
+    # France only (JSON-stat extracts): employed persons aged 15 or over, in thousands
+    Indicator("employment_by_occupation", "lfsa_egai2d", {"age": "Y_GE15", "unit": "THS_PER", "sex": "T"},
+              unit="thousand_persons", breakdown=("isco08",)),
+    Indicator("employment_by_occupation_education", "lfsa_egised",
+              {"age": "Y_GE15", "unit": "THS_PER", "sex": "T"}, unit="thousand_persons",
+              breakdown=("isco08", "isced11")),
+    # Structure of Earnings Survey 2022: mean monthly gross earnings; there is no all-sizes class, so every value
+    # belongs to one enterprise size class (sizeclas is always in the breakdown)
+    Indicator("mean_earnings_by_occupation", "earn_ses22_25", {"indic_se": "ERN", "unit": "EUR", "sex": "T"},
+              unit="eur_month", frequency="4Y", decimals=0, breakdown=("isco08", "sizeclas")),
+    # lfst_r_lfu3rt, historical bulk file (NUTS 2010, data 1999-2013); geo is a NUTS 2 region (or EU27_2007)
+    Indicator("regional_unemployment_rate", "lfst_r_lfu3rt", {"age": "Y_GE15", "sex": "T"}, geo_level="nuts2"),
+    Indicator("regional_youth_unemployment_rate", "lfst_r_lfu3rt", {"age": "Y15-24", "sex": "T"},
+              geo_level="nuts2"),
 )
 
 BY_CODE: dict[str, Indicator] = {indicator.code: indicator for indicator in INDICATORS}
@@ -90,6 +138,73 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "minimum wage", "minimum salary", "min wage", "minimum pay", "salario minimo", "smi",
         "salario minimo interprofesional", "salariul minim", "salariu minim", "salariul minim pe economie",
         "salaire minimum", "smic", "salaire minimal", "mindestlohn", "mindestlohne", "mindestgehalt",
+    ),
+    "youth_unemployment_monthly": (
+        "monthly youth unemployment", "youth unemployment monthly", "youth unemployment last month",
+        "youth unemployment this month", "latest youth unemployment", "monthly unemployment of young people",
+        "paro juvenil mensual", "desempleo juvenil mensual", "paro juvenil este mes", "paro juvenil del ultimo mes",
+        "somajul tinerilor lunar", "somaj lunar tineri", "somajul lunar al tinerilor",
+        "rata lunara a somajului in randul tinerilor", "chomage des jeunes mensuel", "chomage mensuel des jeunes",
+        "chomage des jeunes ce mois", "monatliche jugendarbeitslosigkeit", "jugendarbeitslosigkeit monatlich",
+        "jugendarbeitslosenquote monatlich", "monatliche jugendarbeitslosenquote",
+    ),
+    "unemployment_25_74_monthly": (
+        "monthly unemployment", "unemployment monthly", "unemployment last month", "unemployment this month",
+        "adult unemployment", "unemployment of adults", "unemployment 25-74", "paro mensual", "desempleo mensual",
+        "paro del ultimo mes", "paro de los adultos", "desempleo de los adultos", "somaj lunar", "somajul lunar",
+        "rata lunara a somajului", "somajul adultilor", "chomage mensuel", "chomage du mois",
+        "chomage des adultes", "chomage des 25-74 ans", "monatliche arbeitslosigkeit", "arbeitslosenquote monatlich",
+        "monatliche arbeitslosenquote", "arbeitslosigkeit erwachsener", "arbeitslosigkeit der erwachsenen",
+    ),
+    "employment_by_occupation": (
+        "employment by occupation", "jobs by occupation", "workers by occupation", "employed by occupation",
+        "people employed by occupation", "employment per occupation", "empleo por ocupacion",
+        "ocupados por ocupacion", "empleo por profesion", "ocupados por profesion", "empleo por ocupaciones",
+        "ocuparea pe ocupatii", "ocupare pe ocupatii", "populatia ocupata pe ocupatii", "angajati pe ocupatii",
+        "emploi par profession", "emploi par metier", "emplois par metier", "actifs occupes par profession",
+        "erwerbstatige nach beruf", "erwerbstatige nach berufen", "beschaftigte nach beruf",
+        "beschaftigte nach berufen", "beschaftigung nach beruf", "erwerbstatige nach berufsgruppen",
+    ),
+    "employment_by_occupation_education": (
+        "employment by education", "employment by education level", "employment by level of education",
+        "employed by education", "workers by education level", "employed with vocational education",
+        "employment by qualification", "empleo por nivel educativo", "empleo por nivel de estudios",
+        "ocupados por nivel de estudios", "ocupados por nivel educativo", "ocupados con formacion profesional",
+        "ocuparea dupa nivelul de educatie", "ocupare dupa nivelul de educatie",
+        "populatia ocupata dupa nivelul de educatie", "angajati dupa nivelul de studii",
+        "emploi par niveau d'education", "emploi par niveau de diplome", "emploi par niveau d'etudes",
+        "actifs occupes par niveau de diplome", "erwerbstatige nach bildungsstand",
+        "erwerbstatige nach bildungsabschluss", "beschaftigte nach bildungsabschluss",
+        "beschaftigte nach bildungsniveau", "erwerbstatige mit berufsausbildung",
+    ),
+    "mean_earnings_by_occupation": (
+        "earnings", "average earnings", "mean earnings", "gross earnings", "monthly earnings", "average salary",
+        "average wage", "average pay", "earnings by occupation", "pay by occupation", "salary by occupation",
+        "salario medio", "sueldo medio", "ganancia media", "ganancias medias", "salario por ocupacion",
+        "salarios por profesion", "cuanto se gana", "castigul salarial mediu", "castig salarial mediu",
+        "castigul salarial", "salariul mediu", "salariul mediu brut", "salarii pe ocupatii", "cat se castiga",
+        "salaire moyen", "salaire moyen brut", "remuneration moyenne", "gains mensuels", "salaire par profession",
+        "salaires par metier", "combien on gagne", "durchschnittsverdienst", "bruttoverdienst",
+        "bruttomonatsverdienst", "verdienst", "durchschnittsgehalt", "durchschnittslohn", "gehalt nach beruf",
+        "verdienst nach beruf", "wie viel verdient man",
+    ),
+    "regional_unemployment_rate": (
+        "regional unemployment", "unemployment by region", "unemployment in the regions", "unemployment per region",
+        "regional unemployment rate", "paro regional", "paro por regiones", "desempleo regional",
+        "desempleo por regiones", "paro por comunidades autonomas", "paro por comunidad autonoma",
+        "somaj regional", "somajul regional", "somajul pe regiuni", "somaj pe regiuni",
+        "rata somajului pe regiuni", "chomage regional", "chomage par region", "chomage par regions",
+        "taux de chomage regional", "chomage dans les regions", "regionale arbeitslosigkeit",
+        "arbeitslosigkeit nach regionen", "arbeitslosenquote nach regionen", "arbeitslosigkeit nach bundesland",
+        "arbeitslosigkeit nach bundeslandern", "regionale arbeitslosenquote",
+    ),
+    "regional_youth_unemployment_rate": (
+        "regional youth unemployment", "youth unemployment by region", "youth unemployment in the regions",
+        "paro juvenil regional", "paro juvenil por regiones", "desempleo juvenil por regiones",
+        "somajul tinerilor pe regiuni", "somaj tineri pe regiuni", "somajul regional al tinerilor",
+        "chomage des jeunes par region", "chomage des jeunes regional", "chomage regional des jeunes",
+        "regionale jugendarbeitslosigkeit", "jugendarbeitslosigkeit nach regionen",
+        "jugendarbeitslosigkeit nach bundeslandern",
     ),
 }
 

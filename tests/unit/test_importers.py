@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from lmi4vet.db.models import (
     SkillLabel,
 )
 from lmi4vet.importers.esco import import_esco, split_labels
-from lmi4vet.importers.eurostat import import_eurostat, normalise_period, parse_cell
+from lmi4vet.importers.eurostat import dimension_code, import_eurostat, normalise_period, parse_cell, parse_sdmx_csv
+from lmi4vet.importers.jsonstat import parse_jsonstat
 from lmi4vet.importers.report import ImportError_
 from lmi4vet.kb.facts import figure_answer
 
@@ -175,3 +177,125 @@ def test_cli_reports_and_exit_codes(db_url: str, capsys) -> None:
                      str(EUROSTAT / "une_rt_a__broken_columns.tsv")]) == 1
     assert "database unchanged" in capsys.readouterr().err
     assert cli_main(["--database-url", db_url, "import", "esco", str(ESCO / "v1.1")]) == 0
+
+
+@pytest.mark.parametrize(("name", "cell", "code"), [
+    ("s_adj", "Seasonally adjusted data, not calendar adjusted data", "SA"), ("age", "Less than 25 years", "Y_LT25"),
+    ("age", "From 25 to 74 years", "Y25-74"), ("unit", "Percentage of population in the labour force", "PC_ACT"),
+    ("sex", "Total", "T"), ("freq", "Monthly", "M"), ("geo", "Austria", "AT"), ("geo", "Greece", "EL"),
+    ("geo", "Czechia", "CZ"), ("geo", "European Union - 27 countries (from 2020)", "EU27_2020"),
+    ("geo", "EU27_2020", "EU27_2020"), ("age", "Y_LT25", "Y_LT25"), ("freq", "M:Monthly", "M"),
+])
+def test_sdmx_labels_become_codes(name: str, cell: str, code: str) -> None:
+    assert dimension_code(name, cell) == code
+
+
+@pytest.mark.parametrize(("name", "cell"), [("geo", "Atlantis"), ("age", "Less than 30 years"), ("colour", "Blue")])
+def test_unknown_sdmx_labels_are_not_guessed(name: str, cell: str) -> None:
+    with pytest.raises(ValueError, match="unknown label"):
+        dimension_code(name, cell)
+
+
+LABELS_CSV = """DATAFLOW,LAST UPDATE,freq,s_adj,age,unit,sex,geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG,CONF_STATUS
+ESTAT:UNE_RT_M(1.0),04/03/26 11:00:00,Monthly,"Seasonally adjusted data, not calendar adjusted data",\
+Less than 25 years,Percentage of population in the labour force,Total,Spain,2026-01,24.1,,
+ESTAT:UNE_RT_M(1.0),04/03/26 11:00:00,Monthly,"Seasonally adjusted data, not calendar adjusted data",\
+Less than 25 years,Percentage of population in the labour force,Total,Narnia,2026-01,3.0,,
+ESTAT:UNE_RT_M(1.0),04/03/26 11:00:00,Monthly,"Seasonally adjusted data, not calendar adjusted data",\
+From 25 to 74 years,Percentage of population in the labour force,Total,Romania,2025-12,5.2,b,
+"""  # a backslash at the end of a line continues it (the rows are one line each)
+
+
+def test_sdmx_csv_labels_variant_with_an_unknown_label(db_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "une_rt_m.csv"
+    path.write_text(LABELS_CSV, encoding="utf-8")
+    problems: list = []
+    observations = list(parse_sdmx_csv(path, problems=problems))
+    assert [(o.geo, o.dimensions["age"], o.period, o.value, o.flags) for o in observations] == [
+        ("ES", "Y_LT25", "2026-01", 24.1, ""), ("RO", "Y25-74", "2025-12", 5.2, "b")]
+    assert [str(p) for p in problems] == [f"{path}:3: unknown label 'Narnia' for dimension geo"]
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        report = import_eurostat(session, path)
+        assert report.rows_ok == 2 and report.rows_bad == 1
+        dataset = session.execute(select(Dataset).where(Dataset.code == "une_rt_m")).scalar_one()
+        assert dataset.source_updated == date(2026, 3, 4)
+        spain = session.execute(select(Fact).where(Fact.geo == "ES")).scalar_one()
+        assert (spain.indicator, spain.period, spain.value, spain.breakdown) == (
+            "youth_unemployment_monthly", "2026-01", 24.1, "")
+    engine.dispose()
+
+
+def _cube(value, status=None, index_as_list: bool = False) -> dict:
+    """A 2 (isco08) x 3 (time) JSON-stat 2.0 dataset of lfsa_egai2d for FR; cell (i, j) is index i * 3 + j."""
+    occupations = ["TOTAL", "OC7"] if index_as_list else {"TOTAL": 0, "OC7": 1}
+    data = {
+        "version": "2.0", "class": "dataset", "updated": "2026-04-17T11:00:00+0200",
+        "id": ["freq", "unit", "sex", "age", "geo", "isco08", "time"], "size": [1, 1, 1, 1, 1, 2, 3],
+        "dimension": {
+            "freq": {"category": {"index": {"A": 0}}}, "unit": {"category": {"index": {"THS_PER": 0}}},
+            "sex": {"category": {"label": {"T": "Total"}}},  # a single category may omit its index
+            "age": {"category": {"index": {"Y_GE15": 0}}}, "geo": {"category": {"index": ["FR"]}},
+            "isco08": {"category": {"index": occupations}},
+            "time": {"category": {"index": {"2022": 0, "2023": 1, "2024": 2}}},
+        },
+        "value": value, "extension": {"id": "LFSA_EGAI2D"},
+    }
+    if status is not None:
+        data["status"] = status
+    return data
+
+
+@pytest.mark.parametrize(("value", "status", "as_list"), [
+    ({"0": 100.0, "2": 102.5, "4": 11.0, "5": 12.5}, {"2": "b", "5": "u"}, False),
+    ([100.0, None, 102.5, None, 11.0, 12.5], [None, None, "b", None, None, "u"], True),
+])
+def test_jsonstat_values_by_flat_index(tmp_path: Path, value, status, as_list: bool) -> None:
+    path = tmp_path / "egai2d.json"
+    path.write_text(json.dumps(_cube(value, status, as_list)), encoding="utf-8")
+    observations = list(parse_jsonstat(path))
+    assert [(o.dimensions["isco08"], o.period, o.value, o.flags) for o in observations] == [
+        ("TOTAL", "2022", 100.0, ""), ("TOTAL", "2024", 102.5, "b"), ("OC7", "2023", 11.0, ""),
+        ("OC7", "2024", 12.5, "u")]
+    assert {(o.dataset, o.geo, o.dimensions["sex"], o.last_update) for o in observations} == {
+        ("lfsa_egai2d", "FR", "T", date(2026, 4, 17))}
+
+
+def test_jsonstat_status_without_value_and_one_status_for_all(tmp_path: Path) -> None:
+    path = tmp_path / "egai2d.json"
+    path.write_text(json.dumps(_cube({"0": 1.0}, {"1": "c"})), encoding="utf-8")
+    assert [(o.period, o.value, o.flags) for o in parse_jsonstat(path)] == [("2022", 1.0, ""), ("2023", None, "c")]
+    path.write_text(json.dumps(_cube([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "p")), encoding="utf-8")
+    assert {o.flags for o in parse_jsonstat(path)} == {"p"}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d.update(size=[1, 1, 1, 1, 1, 3, 3]), "categories where size says"),
+    (lambda d: d.update(value=[1.0, 2.0]), "2 entries for 6 cells"),
+    (lambda d: d.update(value={"6": 1.0}), "outside the 6 cells"),
+    (lambda d: d.pop("value"), "no 'value'"),
+    (lambda d: d["dimension"].pop("time") and d.update(id=d["id"][:-1], size=d["size"][:-1]), "no time dimension"),
+])
+def test_broken_jsonstat_is_rejected(tmp_path: Path, change, message: str) -> None:
+    data = _cube({"0": 1.0})
+    change(data)
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ImportError_, match=message):
+        list(parse_jsonstat(path))
+
+
+def test_jsonstat_import_stores_breakdowns(db_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "egai2d.json"
+    path.write_text(json.dumps(_cube({"0": 100.0, "2": 102.5, "4": 11.0, "5": 12.5}, {"5": "u"})), encoding="utf-8")
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        report = import_eurostat(session, path)
+        assert report.rows_ok == 4
+        facts = {(f.breakdown, f.period): (f.value, f.flags, f.unit) for f in session.execute(select(Fact)).scalars()}
+        assert facts == {("", "2022"): (100.0, "", "thousand_persons"), ("", "2024"): (102.5, "", "thousand_persons"),
+                         ("isco08=OC7", "2023"): (11.0, "", "thousand_persons"),
+                         ("isco08=OC7", "2024"): (12.5, "u", "thousand_persons")}
+        dataset = session.execute(select(Dataset).where(Dataset.code == "lfsa_egai2d")).scalar_one()
+        assert dataset.source_updated == date(2026, 4, 17)
+    engine.dispose()

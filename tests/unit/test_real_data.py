@@ -3,6 +3,7 @@ the default dataset on both databases, and the migrations up and down."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import func, inspect, select
 
 from lmi4vet.cli import prepare_database
 from lmi4vet.db.engine import downgrade, make_engine, session_scope, upgrade
-from lmi4vet.db.models import OccupationLabel, OccupationSkill
+from lmi4vet.db.models import Dataset, Fact, OccupationLabel, OccupationSkill
 from lmi4vet.importers.esco import import_esco
 from lmi4vet.importers.eurostat import import_eurostat
 from lmi4vet.kb.facts import figure_answer
@@ -70,6 +71,45 @@ def test_default_dataset_loads_on_both_databases(db_url: str) -> None:
         labels = session.execute(select(func.count()).select_from(OccupationLabel).where(
             OccupationLabel.kind == "preferred")).scalar_one()
         assert labels == 196 * 5
+    engine.dispose()
+
+
+TRANSCRIBED = ("lfsi_emp_a", "earn_mw_cur", "edat_lfse_20", "jvs_q_nace2")
+
+
+def test_default_dataset_provenance(db_url: str) -> None:
+    """Every transcribed figure is secondary and names its publisher; the official files' figures are not
+    secondary and their datasets carry the source's last update; breakdowns are stored."""
+    prepare_database(db_url, quiet=True)
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        rows = session.execute(select(Dataset.code, Fact.secondary, Fact.secondary_publisher)
+                               .join(Dataset, Fact.dataset_id == Dataset.id)).all()
+        transcribed = [(secondary, publisher) for code, secondary, publisher in rows if code in TRANSCRIBED]
+        assert len(transcribed) == 28 + 27 + 16 + 42
+        assert all(secondary and publisher for secondary, publisher in transcribed)
+        assert {publisher for _, publisher in transcribed} == {
+            "Eurostat, Statistics Explained", "Eurostat news release", "apiardata.com", "europe-data.com",
+            "agensir.it", "TRT Global", "Euronews"}
+        official = [(secondary, publisher) for code, secondary, publisher in rows if code not in TRANSCRIBED]
+        assert official and not any(secondary or publisher for secondary, publisher in official)
+        malta = session.execute(select(Fact.secondary_publisher).where(
+            Fact.indicator == "employment_rate", Fact.geo == "MT")).scalar_one()
+        assert malta == "Eurostat, Statistics Explained"  # Eurostat's 83.0, not the aggregator's 82.7
+        updated = dict(session.execute(select(Dataset.code, Dataset.source_updated)).all())
+        assert (updated["une_rt_m"], updated["lfsa_egai2d"], updated["lfsa_egised"], updated["earn_ses22_25"]) == (
+            date(2026, 3, 4), date(2026, 4, 17), date(2026, 4, 17), date(2026, 2, 9))
+        assert updated["une_rt_a"] is None and updated["lfsi_emp_a"] is None  # no LAST UPDATE in those files
+        welders = session.execute(select(Fact.value, Fact.unit).where(
+            Fact.indicator == "employment_by_occupation", Fact.geo == "FR", Fact.period == "2024",
+            Fact.breakdown == "isco08=OC72")).one()
+        assert welders.unit == "thousand_persons" and welders.value > 0
+        breakdowns = set(session.execute(select(Fact.breakdown).where(
+            Fact.indicator == "mean_earnings_by_occupation")).scalars())
+        assert "isco08=OC7;sizeclas=10-49" in breakdowns and "sizeclas=GE1000" in breakdowns
+        # one figure per indicator, place, period and breakdown: never a transcribed and a real one side by side
+        keys = session.execute(select(Fact.indicator, Fact.geo, Fact.period, Fact.breakdown)).all()
+        assert len(keys) == len(set(keys))
     engine.dispose()
 
 
