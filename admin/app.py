@@ -310,7 +310,8 @@ def analytics() -> Any:
     with session_scope(db()) as s:
         figures = data.analytics(tracker(), s)
         handoff = tickets.medians(s, agent())
-    return render_template("analytics.html", figures=figures, handoff=handoff)
+        as_of = data.data_as_of(s)
+    return render_template("analytics.html", figures=figures, handoff=handoff, as_of=as_of)
 
 
 @console.route("/users/<sender_id>/export.<fmt>")

@@ -300,3 +300,11 @@ def analytics(tracker: Engine, db: Session) -> dict[str, Any]:
         "modules_completed": len(completions),
         "courses_completed": sum(1 for n in by_user.values() if n >= 6),
     }
+
+
+def data_as_of(db: Session) -> list:
+    """The "data as of" lines: per dataset, the source's last update, our last successful refresh, staleness."""
+    from lmi4vet.importers.update import freshness
+    from lmi4vet.settings import Settings
+
+    return freshness(db, Settings.from_env().data_stale_days)

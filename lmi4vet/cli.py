@@ -5,10 +5,15 @@
   lmi4vet import eurostat FILE...    Eurostat bulk TSV or SDMX-CSV files
   lmi4vet import esco PATH...        ESCO CSV package folders or files (any language, several merge)
   lmi4vet import defaults [--force]  the embedded default dataset (data/defaults)
+  lmi4vet update eurostat [DATASET ...]  refresh from Eurostat's API (default: every dataset of the registry)
+  lmi4vet update esco --language de [--package PATH]  official ESCO labels replace our translations
   lmi4vet marketplace demo load      the example VET2B catalogue (content/marketplace/demo.yml; never by default)
   lmi4vet marketplace demo remove    delete the example catalogue and everything made on it
 
 The database is ``DATABASE_URL`` (default: SQLite under var/). Each import is one transaction.
+``update`` reads EUROSTAT_API_URL, ESCO_API_URL and UPDATE_TIMEOUT_SECONDS; it prints what changed (new periods,
+revised values old -> new, removed values) and exits 0 when every refresh worked (changed or up to date), 1 when
+any failed (that dataset's data stay as they were; the reason is printed) - cron-friendly.
 """
 
 from __future__ import annotations
@@ -83,6 +88,39 @@ def _print_report(report: ImportReport) -> None:
         print(f"  ... and {report.rows_bad - MAX_PROBLEMS_SHOWN} more")
 
 
+def _update(url: str, args: argparse.Namespace) -> int:
+    """``lmi4vet update eurostat|esco``: 0 when every refresh worked, 1 when any failed."""
+    from lmi4vet.db.models import Dataset
+    from lmi4vet.importers import update
+    from lmi4vet.settings import Settings
+
+    settings = Settings.from_env()
+    timeout = args.timeout or settings.update_timeout
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        if args.source == "eurostat":
+            results = update.update_eurostat(engine, args.datasets, settings.eurostat_api_url, timeout, echo=print)
+        else:
+            result = update.update_esco(engine, args.language, base_url=settings.esco_api_url, package=args.package,
+                                        timeout=timeout)
+            print("\n".join(result.lines()))
+            results = [result]
+        with session_scope(engine) as session:
+            for result in results:
+                if result.ok and not result.target.startswith("esco"):
+                    record = session.query(Dataset).filter_by(code=result.target).one_or_none()
+                    as_of = record.source_updated.isoformat() if record and record.source_updated else "unknown"
+                    print(f"data as of: {result.target} {as_of}")
+    finally:
+        engine.dispose()
+    failed = [r.target for r in results if not r.ok]
+    if failed:
+        print(f"update failed for {', '.join(failed)}; their data are unchanged", file=sys.stderr)
+        return update.EXIT_FAILED
+    return update.EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lmi4vet", description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
@@ -104,6 +142,19 @@ def main(argv: list[str] | None = None) -> int:
     esco.add_argument("--version", default="", help="ESCO version, e.g. v1.2.0")
     defaults = imp.add_parser("defaults")
     defaults.add_argument("--force", action="store_true")
+    update = sub.add_parser("update", help="refresh from the official APIs (exit 0: done or up to date, 1: failed)",
+                            epilog="exit codes: 0 every refresh done (changed or up to date), 1 at least one failed "
+                                   "(its data unchanged)").add_subparsers(dest="source", required=True)
+    update_eurostat = update.add_parser("eurostat", help="Eurostat dissemination API (SDMX-CSV)",
+                                        epilog="exit codes: 0 changed or up to date, 1 failed (database unchanged)")
+    update_eurostat.add_argument("datasets", nargs="*", help="dataset codes (default: every dataset of the registry)")
+    update_eurostat.add_argument("--timeout", type=float, default=None, help="seconds (UPDATE_TIMEOUT_SECONDS)")
+    update_esco = update.add_parser("esco", help="official ESCO labels replace our translations",
+                                    epilog="exit codes: 0 changed or up to date, 1 failed (database unchanged)")
+    update_esco.add_argument("--language", required=True, help="de, ro, ...")
+    update_esco.add_argument("--package", type=Path, default=None,
+                             help="a downloaded ESCO CSV package (folder or zip) instead of the API")
+    update_esco.add_argument("--timeout", type=float, default=None, help="seconds (UPDATE_TIMEOUT_SECONDS)")
     demo = sub.add_parser("marketplace").add_subparsers(dest="area", required=True).add_parser("demo")
     demo.add_argument("action", choices=("load", "remove"))
     args = parser.parse_args(argv)
@@ -118,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 prepare_database(url, force=args.force)
             return 0
+        if args.command == "update":
+            return _update(url, args)
         if args.command == "marketplace":
             from lmi4vet.marketplace import demo as marketplace_demo
 

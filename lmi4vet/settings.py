@@ -71,6 +71,14 @@ class Settings:
     public_url: str = ""
     #: the time zone in which "this week" and "next month" are read when someone looks for events (IANA name)
     events_timezone: str = "Europe/Brussels"
+    #: Eurostat's dissemination API (SDMX 2.1 under /sdmx/2.1, JSON-stat under /statistics/1.0): `lmi4vet update`
+    eurostat_api_url: str = "https://ec.europa.eu/eurostat/api/dissemination"
+    #: the ESCO web-service API (/resource/occupation, /resource/skill): `lmi4vet update esco`
+    esco_api_url: str = "https://ec.europa.eu/esco/api"
+    #: seconds one download of `lmi4vet update` may take (connect and each read) before it counts as failed
+    update_timeout: float = 60.0
+    #: days after our last successful refresh of a dataset at which the console calls its data stale
+    data_stale_days: int = 45
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -101,6 +109,11 @@ class Settings:
             public_url=(os.environ.get("PUBLIC_URL", "").strip() or _origin(os.environ.get("TWILIO_WEBHOOK_URL", "")))
             .rstrip("/"),
             events_timezone=os.environ.get("EVENTS_TIMEZONE", "").strip() or "Europe/Brussels",
+            eurostat_api_url=(os.environ.get("EUROSTAT_API_URL", "").strip()
+                              or "https://ec.europa.eu/eurostat/api/dissemination").rstrip("/"),
+            esco_api_url=(os.environ.get("ESCO_API_URL", "").strip() or "https://ec.europa.eu/esco/api").rstrip("/"),
+            update_timeout=_float("UPDATE_TIMEOUT_SECONDS", 60.0),
+            data_stale_days=_int("DATA_STALE_DAYS", 45),
         )
 
     @property
