@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from lmi4vet import SUPPORTED_LANGUAGES
 from lmi4vet.db.models import (
     Dataset,
+    Fact,
     ImportRun,
     Occupation,
     OccupationLabel,
@@ -25,7 +26,7 @@ from lmi4vet.db.models import (
     SkillLabel,
 )
 from lmi4vet.importers.esco import ESCO_ATTRIBUTION, ESCO_LICENCE, split_labels
-from lmi4vet.importers.eurostat import import_eurostat
+from lmi4vet.importers.eurostat import dataset_from_name, import_eurostat
 from lmi4vet.importers.report import ImportError_, ImportReport
 from lmi4vet.settings import PROJECT_ROOT
 from lmi4vet.text import fold
@@ -154,6 +155,12 @@ def load_defaults(session: Session, directory: Path = DEFAULTS_DIR) -> ImportRep
     """Load (or reload) the whole default dataset into the caller's transaction."""
     manifest = yaml.safe_load((directory / "manifest.yml").read_text(encoding="utf-8"))
     report = ImportReport(KIND, str(directory))
+    # A reload starts the manifest's datasets afresh; within the load, a real series replaces its transcribed
+    # counterpart whatever the order of the files (import_eurostat).
+    codes = {dataset_from_name(Path(entry["file"])) for entry in manifest.get("eurostat", [])}
+    ids = list(session.execute(select(Dataset.id).where(Dataset.code.in_(codes))).scalars())
+    if ids:
+        session.execute(delete(Fact).where(Fact.dataset_id.in_(ids)))
     for entry in manifest.get("eurostat", []):
         extracted = entry.get("extracted_on")
         part = import_eurostat(session, directory / entry["file"], title=entry.get("title", ""),

@@ -300,7 +300,9 @@ def import_eurostat(
     source_name: str = "Eurostat",
     show_progress: bool = False,
 ) -> ImportReport:
-    """Import one Eurostat file into ``session`` (the caller's transaction); replaces that dataset's facts.
+    """Import one Eurostat file into ``session`` (the caller's transaction); replaces that dataset's facts, except
+    that real series come first: an official file keeps the transcribed (secondary) values it has no value for,
+    and a transcribed file only adds values where the dataset has no official one.
 
     ``source_updated`` (the data's last update at the source) defaults to the file's latest ``LAST UPDATE`` (or
     JSON-stat ``updated``). An indicator with a ``breakdown`` stores one fact per value of those dimensions."""
@@ -334,15 +336,33 @@ def import_eurostat(
         raise ImportError_(path, None, f"one dataset per file, found {sorted(codes)}")
     code = codes.pop()
     record = session.execute(select(Dataset).where(Dataset.code == code)).scalar_one_or_none()
-    if record is None:
-        record = Dataset(code=code, source_name=source_name)
-        session.add(record)
-    record.title, record.url, record.licence = title or record.title or code, url, licence
-    record.source_name, record.extracted_on, record.file_name = source_name, extracted_on, path.name
-    record.source_updated = source_updated or (max(updates) if updates else None)
-    session.flush()
-    session.execute(delete(Fact).where(Fact.dataset_id == record.id))
-    session.execute(Fact.__table__.insert(), [{**row, "dataset_id": record.id} for row in rows.values()])
+    official = any(not row["secondary"] for row in rows.values())
+    kept: dict[tuple[str, str, str, str], Fact] = {}
+    if record is not None:
+        # Real series first: an official file replaces the dataset's official facts and every transcribed value
+        # it now has; transcribed values it does not have stay (marked secondary). A transcribed file never
+        # replaces an official value: it only fills places and periods the official data lacks.
+        for fact in session.execute(select(Fact).where(Fact.dataset_id == record.id)).scalars():
+            key = (fact.indicator, fact.geo, fact.period, fact.breakdown)
+            if (fact.secondary and official and key not in rows) or (not fact.secondary and not official):
+                kept[key] = fact
+    if not official and any(not fact.secondary for fact in kept.values()):
+        for key in [key for key in rows if key in kept]:
+            del rows[key]
+            report.rows_skipped += 1
+    else:
+        if record is None:
+            record = Dataset(code=code, source_name=source_name)
+            session.add(record)
+        record.title, record.url, record.licence = title or record.title or code, url, licence
+        record.source_name, record.extracted_on, record.file_name = source_name, extracted_on, path.name
+        record.source_updated = source_updated or (max(updates) if updates else None)
+        session.flush()
+    kept_ids = [fact.id for fact in kept.values()]
+    session.execute(delete(Fact).where(Fact.dataset_id == record.id, Fact.id.not_in(kept_ids)) if kept_ids
+                    else delete(Fact).where(Fact.dataset_id == record.id))
+    if rows:
+        session.execute(Fact.__table__.insert(), [{**row, "dataset_id": record.id} for row in rows.values()])
     report.rows_ok = len(rows)
     report.details["series values"] = len(rows)
     return report

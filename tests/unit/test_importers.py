@@ -299,3 +299,33 @@ def test_jsonstat_import_stores_breakdowns(db_url: str, tmp_path: Path) -> None:
         dataset = session.execute(select(Dataset).where(Dataset.code == "lfsa_egai2d")).scalar_one()
         assert dataset.source_updated == date(2026, 4, 17)
     engine.dispose()
+
+
+TRANSCRIBED = """DATAFLOW,freq,age,unit,sex,indic_em,geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG,SECONDARY,\
+SECONDARY_PUBLISHER,NOTE
+ESTAT:LFSI_EMP_A(1.0),A,Y20-64,PC_POP,T,EMP_LFS,DE,2024,81.0,,1,apiardata.com,read on apiardata.com
+ESTAT:LFSI_EMP_A(1.0),A,Y20-64,PC_POP,T,EMP_LFS,FR,2024,75.1,,1,apiardata.com,read on apiardata.com
+"""
+OFFICIAL = """DATAFLOW,LAST UPDATE,freq,age,unit,sex,indic_em,geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG
+ESTAT:LFSI_EMP_A(1.0),23/04/25 23:00:00,A,Y20-64,PC_POP,T,EMP_LFS,DE,2024,81.3,
+ESTAT:LFSI_EMP_A(1.0),23/04/25 23:00:00,A,Y20-64,PC_POP,T,EMP_LFS,DE,2023,81.1,
+"""
+
+
+@pytest.mark.parametrize("official_first", [False, True])
+def test_a_real_series_replaces_its_transcribed_counterpart(db_url: str, tmp_path: Path, official_first: bool) -> None:
+    transcribed, official = tmp_path / "lfsi_emp_a__transcribed.csv", tmp_path / "lfsi_emp_a.csv"
+    transcribed.write_text(TRANSCRIBED, encoding="utf-8")
+    official.write_text(OFFICIAL, encoding="utf-8")
+    engine = make_engine(db_url)
+    for path in ([official, transcribed] if official_first else [transcribed, official]):
+        with session_scope(engine) as session:
+            import_eurostat(session, path)
+    with session_scope(engine) as session:
+        facts = {(f.geo, f.period): (f.value, f.secondary, f.secondary_publisher)
+                 for f in session.execute(select(Fact)).scalars()}
+        assert facts == {("DE", "2024"): (81.3, False, None), ("DE", "2023"): (81.1, False, None),
+                         ("FR", "2024"): (75.1, True, "apiardata.com")}  # kept: no official value for France
+        dataset = session.execute(select(Dataset)).scalar_one()
+        assert (dataset.file_name, dataset.source_updated) == ("lfsi_emp_a.csv", date(2025, 4, 23))
+    engine.dispose()

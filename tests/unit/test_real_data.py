@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, update
 
 from lmi4vet.cli import prepare_database
 from lmi4vet.db.engine import downgrade, make_engine, session_scope, upgrade
@@ -110,6 +110,20 @@ def test_default_dataset_provenance(db_url: str) -> None:
         # one figure per indicator, place, period and breakdown: never a transcribed and a real one side by side
         keys = session.execute(select(Fact.indicator, Fact.geo, Fact.period, Fact.breakdown)).all()
         assert len(keys) == len(set(keys))
+    engine.dispose()
+
+
+def test_default_reload_corrects_figures_once_stored_as_official(db_url: str) -> None:
+    """A database loaded before the transcribed rows were marked secondary gets them marked on the next load."""
+    prepare_database(db_url, quiet=True)
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        session.execute(update(Fact).values(secondary=False, secondary_publisher=None))
+    prepare_database(db_url, force=True, quiet=True)
+    with session_scope(engine) as session:
+        flags = session.execute(select(Fact.secondary, Fact.secondary_publisher).join(Dataset).where(
+            Dataset.code.in_(TRANSCRIBED))).all()
+        assert len(flags) == 113 and all(secondary and publisher for secondary, publisher in flags)
     engine.dispose()
 
 
