@@ -30,6 +30,7 @@ class Indicator:
     decimals: int = 1
     breakdown: tuple[str, ...] = ()  # dimensions whose values are stored as separate facts (Fact.breakdown)
     geo_level: str = "country"  # country | nuts2 (regions: geo holds a NUTS 2 code, e.g. "ES30")
+    api: bool = True  # False: not refreshed from Eurostat's API by default (a historical file of other codes)
 
     def matches(self, dataset: str, dimensions: Mapping[str, str]) -> bool:
         """Whether an observation of ``dataset`` with these dimension values belongs to this indicator."""
@@ -81,9 +82,11 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("mean_earnings_by_occupation", "earn_ses22_25", {"indic_se": "ERN", "unit": "EUR", "sex": "T"},
               unit="eur_month", frequency="4Y", decimals=0, breakdown=("isco08", "sizeclas")),
     # lfst_r_lfu3rt, historical bulk file (NUTS 2010, data 1999-2013); geo is a NUTS 2 region (or EU27_2007)
-    Indicator("regional_unemployment_rate", "lfst_r_lfu3rt", {"age": "Y_GE15", "sex": "T"}, geo_level="nuts2"),
+    # (api=False: today's lfst_r_lfu3rt has other regions, NUTS 2021, and other ages; refreshing would mix them)
+    Indicator("regional_unemployment_rate", "lfst_r_lfu3rt", {"age": "Y_GE15", "sex": "T"}, geo_level="nuts2",
+              api=False),
     Indicator("regional_youth_unemployment_rate", "lfst_r_lfu3rt", {"age": "Y15-24", "sex": "T"},
-              geo_level="nuts2"),
+              geo_level="nuts2", api=False),
 )
 
 BY_CODE: dict[str, Indicator] = {indicator.code: indicator for indicator in INDICATORS}
