@@ -82,7 +82,7 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("mean_earnings_by_occupation", "earn_ses22_25", {"indic_se": "ERN", "unit": "EUR", "sex": "T"},
               unit="eur_month", frequency="4Y", decimals=0, breakdown=("isco08", "sizeclas")),
     # lfst_r_lfu3rt, historical bulk file (NUTS 2010, data 1999-2013); geo is a NUTS 2 region (or EU27_2007)
-    # (api=False: today's lfst_r_lfu3rt has other regions, NUTS 2021, and other ages; refreshing would mix them)
+    # (api=False: today's lfst_r_lfu3rt uses a later NUTS version; refreshing would mix region codes)
     Indicator("regional_unemployment_rate", "lfst_r_lfu3rt", {"age": "Y_GE15", "sex": "T"}, geo_level="nuts2",
               api=False),
     Indicator("regional_youth_unemployment_rate", "lfst_r_lfu3rt", {"age": "Y15-24", "sex": "T"},
