@@ -24,7 +24,7 @@ _EXTRA_FORMS: dict[str, tuple[str, ...]] = {
     EU_AGGREGATE: ("eu", "eu27", "eu-27", "ue", "uniunea europeana", "union europea", "union europeenne",
                    "european union", "europaische union", "europa", "europe", "eu-weit", "europaweit"),
     "CZ": ("czech republic", "czech", "republica ceha", "republique tcheque", "republica checa", "tschechien"),
-    "NL": ("holland", "the netherlands", "olanda", "pays bas", "hollande", "holanda"),
+    "NL": ("holland", "the netherlands", "olanda", "pays bas", "hollande", "holanda", "niederlanden"),
     "EL": ("gr", "grecia", "grece", "greek", "griechisch"),
     "UK": ("united kingdom", "great britain", "britain", "england", "marea britanie", "regatul unit",
            "reino unido", "royaume uni", "grossbritannien"),

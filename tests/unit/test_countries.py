@@ -18,7 +18,7 @@ def test_romania_in_many_forms(text: str) -> None:
     ("text", "code"),
     [("Países Bajos", "NL"), ("the Netherlands", "NL"), ("Tarile de Jos", "NL"), ("Österreich", "AT"),
      ("Grecia", "EL"), ("EL", "EL"), ("GR", "EL"), ("Griechenland", "EL"), ("Tschechien", "CZ"),
-     ("EU", "EU27_2020"), ("unión europea", "EU27_2020")],
+     ("EU", "EU27_2020"), ("unión europea", "EU27_2020"), ("offene Stellen in den Niederlanden", "NL")],
 )
 def test_other_forms(text: str, code: str) -> None:
     assert resolve_country(text) == code
