@@ -13,11 +13,26 @@ from rasa_sdk.events import EventType, SlotSet
 
 from actions.base import Button, LocalizedAction, Reply, payload
 from actions.data import entity_values, kb_session, latest_text
+from actions.figure_breakdowns import (
+    ADULT,
+    FRANCE,
+    MONTHLY,
+    OCCUPATION_INDICATORS,
+    REGIONAL,
+    YOUTH,
+    france_only,
+    group_for,
+    monthly_lines,
+    occupation_answer,
+    regional_text,
+    resolve_group,
+)
 from actions.figure_text import describe, format_period, place_name
 from actions.occupations import ActionInDemand
 from lmi4vet.countries import EU_AGGREGATE, resolve_country
 from lmi4vet.kb.facts import figure_answer, indicators_for_geo
-from lmi4vet.kb.indicators import BY_CODE, INDICATORS, resolve_indicator
+from lmi4vet.kb.indicators import BY_CODE, INDICATORS, is_nuts2, resolve_indicator
+from lmi4vet.kb.regions import find_region, resolve_region
 
 SUGGESTED_COUNTRIES = ("RO", "ES", "DE", "FR", "IT")
 
@@ -48,21 +63,53 @@ class ActionIndicator(LocalizedAction):
         new_indicator = next((code for code in named if code), None) or resolve_indicator(text)
         if new_indicator is None and tracker.get_slot("last_topic") == "in_demand":
             return ActionInDemand().respond(reply, tracker, domain)  # "and in Germany?" after jobs in demand
-        indicator = new_indicator or tracker.get_slot("indicator")
+        previous = tracker.get_slot("indicator")
+        indicator = new_indicator or previous
 
         countries = entity_values(tracker, "country")
+        region = next((code for code in map(resolve_region, countries) if code), None) or resolve_region(text)
+        countries = [c for c in countries if resolve_region(c) is None]
         resolved = [resolve_country(c) or (EU_AGGREGATE if c.upper() == EU_AGGREGATE else None) for c in countries]
-        geo = next((code for code in resolved if code), None) or resolve_country(text)
+        found = find_region(text)
+        outside = text[:found[1]] + " " + text[found[2]:] if found else text  # "Île de France" is no "France"
+        geo = next((code for code in resolved if code), None) or resolve_country(outside)
         unknown = [c for c, code in zip(countries, resolved, strict=True) if code is None]
 
         year = parse_year(entity_values(tracker, "year")) or parse_year([text])
         if year is None and new_indicator is None and tracker.get_slot("year"):
             year = int(tracker.get_slot("year"))  # a follow-up keeps the year asked before
 
+        # a follow-up changes one part: young people of the same kind of series, a region, a country again
+        if new_indicator == "youth_unemployment_rate" and previous in YOUTH and (geo is None or region):
+            indicator = YOUTH[previous]
+        if region:
+            young = indicator in ("youth_unemployment_rate", "youth_unemployment_monthly",
+                                  "regional_youth_unemployment_rate")
+            indicator = "regional_youth_unemployment_rate" if young else "regional_unemployment_rate"
+            geo = region
+        elif indicator in REGIONAL and geo is not None and new_indicator is None:
+            # "and in Germany?" after a region: the country's own (national) figure
+            indicator = "youth_unemployment_rate" if indicator == "regional_youth_unemployment_rate" \
+                else "unemployment_rate"
+        elif indicator in REGIONAL and geo is None:
+            slot = tracker.get_slot("country")
+            geo = slot if slot and (is_nuts2(slot) or new_indicator) else None  # "what about 2010?" after one
+        if indicator in OCCUPATION_INDICATORS:
+            return self._occupation(reply, tracker, indicator, geo, text, year)
+        if indicator in REGIONAL and (geo is None or not is_nuts2(geo)):
+            if geo is None or geo == EU_AGGREGATE or not self._region_buttons(reply, geo):
+                reply.say("figures.which_region_any")
+            else:
+                reply.say("figures.which_region", country=place_name(geo, reply.language, reply),
+                          buttons=self._region_buttons(reply, geo))
+            return [SlotSet("indicator", indicator), SlotSet("last_topic", "indicator")]
+
         if geo is None and unknown:
             reply.say("figures.unknown_country", buttons=self._country_buttons(reply), name=unknown[0])
             return [SlotSet("indicator", indicator)] if indicator else []
         geo = geo or tracker.get_slot("country") or EU_AGGREGATE
+        if is_nuts2(geo) and indicator not in REGIONAL:
+            geo = geo[:2]  # a region asked before; this figure is national
         if indicator is None:
             with kb_session() as session:
                 codes = indicators_for_geo(session, geo)
@@ -78,6 +125,14 @@ class ActionIndicator(LocalizedAction):
                 missing_year = year
                 answer = figure_answer(session, indicator, geo, answer.nearest_year, today=today())
             others = [code for code in indicators_for_geo(session, geo) if code != indicator]
+            if answer.figure is not None and indicator in REGIONAL:
+                text = regional_text(session, answer, reply)
+            elif answer.figure is not None:
+                text = describe(answer, reply)
+                if indicator in MONTHLY:
+                    lines = text.split("\n")
+                    at = 1 + (answer.eu is not None) + (answer.previous is not None)
+                    text = "\n".join(lines[:at] + monthly_lines(session, answer, reply) + lines[at:])
         events: list[EventType] = [SlotSet("indicator", indicator), SlotSet("country", geo),
                                    SlotSet("year", str(year) if year else None), SlotSet("last_topic", "indicator")]
         name = reply.text(f"indicators.{indicator}")
@@ -88,19 +143,60 @@ class ActionIndicator(LocalizedAction):
                                for code in others[:4]])
             return events
         buttons: list[Button] = []
-        text = describe(answer, reply)
         if missing_year is not None:
             text = reply.text("figures.missing_year", indicator=name, place=place, year=str(missing_year),
                               nearest=format_period(answer.figure.period, reply)) + "\n" + text
             latest = answer.available_years[-1]
             if latest != answer.figure.year:  # the other year worth offering: the latest
                 buttons.append((str(latest), payload("ask_indicator", year=str(latest))))
+        if indicator in REGIONAL or indicator in MONTHLY:
+            other = YOUTH.get(indicator) or ADULT.get(indicator)
+            if other:
+                buttons.append((reply.text(f"indicators.{other}"), payload("ask_indicator", indicator=other)))
+            if indicator in REGIONAL:
+                buttons.append((reply.text("indicators.unemployment_rate"),
+                                payload("ask_indicator", indicator="unemployment_rate", country=geo[:2])))
+            reply.send(text, buttons)
+            return events
         buttons += [(reply.text(f"indicators.{code}"), payload("ask_indicator", indicator=code))
                     for code in others[:3]]
         if geo != EU_AGGREGATE:
             buttons.append((reply.text("figures.eu27"), payload("ask_indicator", country=EU_AGGREGATE)))
         reply.send(text, buttons)
         return events
+
+    def _occupation(self, reply: Reply, tracker: Tracker, indicator: str, geo: str | None, text: str,
+                    year: int | None) -> list[EventType]:
+        """France's employment or earnings by occupation group (the breakdowns exist for France only)."""
+        if geo is not None and geo != FRANCE:
+            france_only(reply, indicator, geo)
+            return [SlotSet("indicator", indicator), SlotSet("country", geo), SlotSet("last_topic", "indicator")]
+        with kb_session() as session:
+            group, asked = resolve_group(session, text, reply.language, indicator)
+            if asked is None and tracker.get_slot("breakdown"):  # a follow-up keeps the job asked before
+                asked = tracker.get_slot("breakdown")
+                group = group_for(session, indicator, asked)
+            answer = occupation_answer(session, reply, indicator, group, asked, year)
+        events: list[EventType] = [SlotSet("indicator", indicator), SlotSet("country", FRANCE),
+                                   SlotSet("year", str(year) if year else None), SlotSet("last_topic", "indicator"),
+                                   SlotSet("breakdown", asked)]
+        place = place_name(FRANCE, reply.language, reply)
+        if answer is None:
+            reply.say("figures.no_data", indicator=reply.text(f"indicators.{indicator}"), place=place)
+            return events
+        buttons = [(reply.text(f"indicators.{code}"), payload("ask_indicator", indicator=code))
+                   for code in OCCUPATION_INDICATORS if code != indicator]
+        reply.send(answer, buttons)
+        return events
+
+    @staticmethod
+    def _region_buttons(reply: Reply, country: str) -> list[Button]:
+        """The regions of ``country`` that the regional series has (the first eight)."""
+        from lmi4vet.kb.regions import region_forms
+
+        codes = sorted({code for code in region_forms().values() if code.startswith(country)})
+        return [(place_name(code, reply.language, reply), payload("ask_indicator", country=code))
+                for code in codes[:8]]
 
     @staticmethod
     def _indicator_buttons(reply: Reply, codes: list[str]) -> list[Button]:

@@ -215,3 +215,41 @@ def indicators_for_geo(session: Session, geo: str) -> list[str]:
         select(Fact.indicator).where(Fact.geo == geo, Fact.value.is_not(None), Fact.breakdown == "")
         .distinct()).scalars())
     return [code for code in BY_CODE if code in have]
+
+
+def breakdown_figures(session: Session, indicator: str, geo: str, fixed: dict[str, str], dimension: str,
+                      year: int | None = None) -> list[Figure]:
+    """The values of ``dimension`` within one part of a breakdown, for ``year`` or the latest year that has
+    any: with ``fixed={"isco08": "OC7"}`` and ``dimension="sizeclas"``, the facts ``"isco08=OC7;sizeclas=10-49"``,
+    ``"isco08=OC7;sizeclas=50-249"``... (``fixed`` ``{}`` or ``TOTAL``: the total of that dimension). Missing
+    values are left out and nothing is added up: a breakdown without a total has none."""
+    from lmi4vet.kb.indicators import TOTAL, parse_breakdown
+
+    rows = session.execute(
+        select(Fact, Dataset).join(Dataset, Fact.dataset_id == Dataset.id)
+        .where(Fact.indicator == indicator, Fact.geo == geo, Fact.value.is_not(None))
+        .order_by(Fact.period, Fact.id)
+    ).all()
+    figures = []
+    for f, d in rows:
+        parts = parse_breakdown(f.breakdown or "")
+        if dimension not in parts or any(parts.get(k, TOTAL) != v for k, v in fixed.items()):
+            continue
+        if set(parts) - set(fixed) - {dimension}:
+            continue
+        figures.append(Figure(f.indicator, f.geo, f.period, f.year, f.value, f.unit, f.flags, f.secondary, f.note,
+                              d.code, d.source_name, d.title, f.secondary_publisher or None, d.source_updated,
+                              f.breakdown or ""))
+    years = sorted({f.year for f in figures})
+    if not years:
+        return []
+    chosen = year if year in years else years[-1]
+    return [f for f in figures if f.year == chosen]
+
+def breakdown_codes(session: Session, indicator: str, geo: str, dimension: str) -> set[str]:
+    """The values of ``dimension`` that ``indicator`` has facts for in ``geo`` (``{"OC7", "OC72", ...}``)."""
+    keys = session.execute(select(Fact.breakdown).where(Fact.indicator == indicator, Fact.geo == geo,
+                                                        Fact.value.is_not(None)).distinct()).scalars()
+    from lmi4vet.kb.indicators import parse_breakdown
+
+    return {code for key in keys if (code := parse_breakdown(key).get(dimension))}

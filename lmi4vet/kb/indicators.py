@@ -167,6 +167,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "emploi par profession", "emploi par metier", "emplois par metier", "actifs occupes par profession",
         "erwerbstatige nach beruf", "erwerbstatige nach berufen", "beschaftigte nach beruf",
         "beschaftigte nach berufen", "beschaftigung nach beruf", "erwerbstatige nach berufsgruppen",
+        "how many people work as", "how many work as", "people working as", "how many people are employed as",
+        "number of workers", "cuantas personas trabajan como", "cuantos trabajan como", "personas que trabajan como",
+        "cati oameni lucreaza ca", "cate persoane lucreaza ca", "cati lucreaza ca",
+        "combien de personnes travaillent comme",
+        "combien travaillent comme", "nombre de personnes travaillant comme", "wie viele menschen arbeiten als",
+        "wie viele arbeiten als", "wie viele personen arbeiten als", "wie viele beschaftigte",
     ),
     "employment_by_occupation_education": (
         "employment by education", "employment by education level", "employment by level of education",
@@ -179,6 +185,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "actifs occupes par niveau de diplome", "erwerbstatige nach bildungsstand",
         "erwerbstatige nach bildungsabschluss", "beschaftigte nach bildungsabschluss",
         "beschaftigte nach bildungsniveau", "erwerbstatige mit berufsausbildung",
+        "by education", "by education level", "by level of education", "education level", "por nivel educativo",
+        "por nivel de estudios", "nivel de estudios", "dupa nivelul de educatie", "nivelul de educatie",
+        "dupa studii", "par niveau d'etudes", "par niveau de diplome", "niveau d'etudes", "nach bildungsstand",
+        "nach bildungsniveau", "nach bildungsabschluss", "bildungsniveau",
     ),
     "mean_earnings_by_occupation": (
         "earnings", "average earnings", "mean earnings", "gross earnings", "monthly earnings", "average salary",
@@ -190,6 +200,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "salaires par metier", "combien on gagne", "durchschnittsverdienst", "bruttoverdienst",
         "bruttomonatsverdienst", "verdienst", "durchschnittsgehalt", "durchschnittslohn", "gehalt nach beruf",
         "verdienst nach beruf", "wie viel verdient man",
+        "earn", "earns", "how much does", "how much do", "salary", "salaries", "wage of", "pay of", "gana", "ganan",
+        "cuanto gana", "sueldo", "castiga", "cat castiga", "salariul", "gagne", "gagnent", "combien gagne",
+        "salaire", "verdient", "verdienen", "wie viel verdient", "gehalt",
     ),
     "regional_unemployment_rate": (
         "regional unemployment", "unemployment by region", "unemployment in the regions", "unemployment per region",
