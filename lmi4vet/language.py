@@ -114,8 +114,33 @@ class Detection:
     strong: bool
 
 
+@cache
+def _country_name_languages() -> dict[str, str]:
+    """Folded country name -> the one language whose CLDR name it is ("rumania" -> es, "rumanien" -> de);
+    names shared by several of our languages ("romania": en and ro) are left out."""
+    from lmi4vet.countries import CLDR_CODES, EU27, OTHER_EUROPEAN
+
+    seen: dict[str, set[str]] = {}
+    for lang in SUPPORTED_LANGUAGES:
+        territories = Locale.parse(lang).territories
+        for code in (*EU27, *OTHER_EUROPEAN):
+            name = territories.get(CLDR_CODES.get(code, code))
+            if name:
+                seen.setdefault(fold(name).replace("-", " "), set()).add(lang)
+    return {name: langs.pop() for name, langs in seen.items() if len(langs) == 1}
+
+
+def _country_signal(forms: set[str]) -> str | None:
+    """The language the country names of a message are written in, when they all point to one."""
+    langs = {_country_name_languages()[form] for form in forms if form in _country_name_languages()}
+    return langs.pop() if len(langs) == 1 else None
+
+
 def detect(text: str) -> Detection:
-    """Detect the language of one message, ignoring country names, codes, numbers, emoji and neutral words."""
+    """Detect the language of one message, ignoring country names, codes, numbers, emoji and neutral words.
+
+    When the remaining words are not clear, a country name written the way only one of our languages writes it
+    ("Rumanía", "Rumänien") decides; that alone never counts as ``strong`` (it does not flip a conversation)."""
     if not text or text.lstrip().startswith("/"):
         return Detection(None, 0.0, 0, False)
     country_forms = {form for _, form in find_countries(text)}
@@ -123,15 +148,18 @@ def detect(text: str) -> Detection:
     for form in country_forms:
         folded_text = folded_text.replace(form, " ")
     tokens = [w for w in words(folded_text) if w not in _NEUTRAL]
+    signal = _country_signal(country_forms)
     if not tokens:
-        return Detection(None, 0.0, 0, False)
+        return Detection(signal, 0.5 if signal else 0.0, 0, False)
     if len(tokens) == 1 and tokens[0] in _MARKERS:
         return Detection(_MARKERS[tokens[0]], 1.0, 1, False)
     ranking = detector.confidences(" ".join(w for w in words(text) if fold(w) in tokens) or text)
     if not ranking:
-        return Detection(None, 0.0, len(tokens), False)
+        return Detection(signal, 0.5 if signal else 0.0, len(tokens), False)
     lang, confidence = ranking[0]
     strong = len(tokens) >= 2 and confidence >= 0.75
+    if not strong and signal:
+        return Detection(signal, max(0.5, dict(ranking).get(signal, 0.0)), len(tokens), False)
     return Detection(lang, confidence, len(tokens), strong)
 
 

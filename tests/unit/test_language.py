@@ -76,3 +76,17 @@ def test_language_names_in_any_language(name: str, code: str) -> None:
 def test_unknown_language_name() -> None:
     assert language_from_name("klingonisch") is None
     assert language_from_name("") is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("ninis en Rumanía", "es"), ("NEET-Quote in Rumänien", "de"), ("Rumänien", "de"), ("neet Roumanie", "fr")])
+def test_a_country_written_as_only_one_language_writes_it_decides_an_unclear_message(text: str,
+                                                                                      expected: str) -> None:
+    found = detect(text)
+    assert (found.language, found.strong) == (expected, False)
+    assert decide_language(text, None).language == expected
+
+
+def test_a_country_name_alone_does_not_flip_an_established_language() -> None:
+    assert decide_language("und Rumanía?", "de").language == "de"
+    assert decide_language("Rumänien", "es").language == "es"
