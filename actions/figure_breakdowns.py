@@ -83,8 +83,7 @@ def resolve_group(session: Session, text: str, lang: str, indicator: str) -> tup
     if asked is None:
         query = _job_words(text)
         if query:
-            uri, candidates = decide(index_cache.get(session).search(query, lang))
-            uri = uri or (candidates[0].uri if candidates and candidates[0].score >= 80 else None)
+            uri, _ = decide(index_cache.get(session).search(query, lang))  # a clear match only
             isco = session.execute(select(Occupation.isco_code).where(Occupation.uri == uri)).scalar() if uri else None
             if isco and isco[:1].isdigit():
                 asked = f"OC{isco[:2]}" if len(isco) >= 2 else f"OC{isco[:1]}"
