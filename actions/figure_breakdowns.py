@@ -142,6 +142,13 @@ def occupation_answer(session: Session, reply: Reply, indicator: str, group: str
                 lines.insert(1, reply.text("figures.occupation_total", place=place,
                                            period=format_period(total.period, reply),
                                            value=format_value(total, reply)))
+        if not group:  # all occupations: the major groups of the same year, one by one
+            at = 1 + (answer.previous is not None)
+            majors = [figure_answer(session, indicator, FRANCE, figure.year, breakdown=f"isco08=OC{n}").figure
+                      for n in (*range(1, 10), 0)]
+            lines[at:at] = [reply.text("figures.item", name=group_name(f.breakdown.split("=", 1)[1], reply),
+                                       value=format_value(f, reply))
+                            for f in majors if f is not None and f.period == figure.period]
         return "\n".join(notes + lines)
     dimension = "isced11" if indicator == "employment_by_occupation_education" else "sizeclas"
     order = EDUCATION_ORDER if dimension == "isced11" else SIZE_ORDER

@@ -291,3 +291,20 @@ def test_headline_follow_ups_still_work_after_the_new_indicators(kb_url) -> None
     assert young["text"].startswith(f"{t('en', 'indicators.youth_unemployment_rate')}, Romania, ")
     region, _, _ = ask("and in Nord-Vest?", "en", slots)
     assert region["text"].split("\n")[0] == region_line("en", "regional_unemployment_rate", "RO11", 2013)
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_all_occupations_lists_the_major_groups_and_a_year_follow_up_keeps_the_job(kb_url, lang: str) -> None:
+    questions = {"fr": "emploi par profession en France", "es": "ocupados por ocupación en Francia"}
+    message, _, _ = ask(questions[lang], lang)
+    text = message["text"]
+    for code in ("OC1", "OC7", "OC9"):
+        number = value("lfsa_egai2d.csv", isco08=code, geo="FR", TIME_PERIOD="2024")
+        assert t(lang, "figures.item", name=t(lang, f"isco08.{code}"), value=people(number, lang)) in text
+    _, _, slots = ask(WELDERS[lang], lang)
+    earlier, events, _ = ask("2020", lang, slots)
+    number = value("lfsa_egai2d.csv", isco08="OC72", geo="FR", TIME_PERIOD="2020")
+    assert earlier["text"].split("\n")[0] == t(
+        lang, "figures.occupation_value", indicator=t(lang, "indicators.employment_by_occupation"),
+        group=t(lang, "isco08.OC72"), place=country_name("FR", lang), period="2020", value=people(number, lang))
+    assert SlotSet("year", "2020") in events
