@@ -19,7 +19,7 @@ from actions.figure_text import describe, format_change, format_period, format_v
 from lmi4vet.countries import find_countries
 from lmi4vet.db.models import Occupation
 from lmi4vet.i18n import catalog, t_or
-from lmi4vet.kb.facts import FigureAnswer, breakdown_codes, breakdown_figures, figure_answer
+from lmi4vet.kb.facts import FigureAnswer, breakdown_codes, breakdown_figures, figure_answer, figure_for_period
 from lmi4vet.kb.indicators import ALIASES, TOTAL
 from lmi4vet.kb.occupations import decide, index_cache, strip_filler
 from lmi4vet.text import fold
@@ -29,6 +29,7 @@ OCCUPATION_INDICATORS = ("employment_by_occupation", "employment_by_occupation_e
                          "mean_earnings_by_occupation")
 MONTHLY = ("youth_unemployment_monthly", "unemployment_25_74_monthly")
 REGIONAL = ("regional_unemployment_rate", "regional_youth_unemployment_rate")
+UNEMPLOYMENT = frozenset({"unemployment_rate", "youth_unemployment_rate", *MONTHLY, *REGIONAL})
 YOUTH = {"unemployment_rate": "youth_unemployment_rate", "unemployment_25_74_monthly": "youth_unemployment_monthly",
          "regional_unemployment_rate": "regional_youth_unemployment_rate"}
 ADULT = {young: everyone for everyone, young in YOUTH.items()}
@@ -184,10 +185,7 @@ def monthly_lines(session: Session, answer: FigureAnswer, reply: Reply) -> list[
     assert figure is not None
     lines = []
     earlier = f"{figure.year - 1}{figure.period[4:]}"
-    from lmi4vet.kb.facts import _figures  # the stored series of the place, all months
-
-    match = next((f for f in _figures(session, figure.indicator, figure.geo) if f.period == earlier and f.available),
-                 None)
+    match = figure_for_period(session, figure.indicator, figure.geo, earlier)
     if match is not None:
         lines.append(reply.text("figures.year_ago", period=format_period(match.period, reply),
                                 value=format_value(match, reply), change=format_change(figure, match, reply)))

@@ -19,6 +19,7 @@ from actions.figure_breakdowns import (
     MONTHLY,
     OCCUPATION_INDICATORS,
     REGIONAL,
+    UNEMPLOYMENT,
     YOUTH,
     france_only,
     group_for,
@@ -82,7 +83,13 @@ class ActionIndicator(LocalizedAction):
         # a follow-up changes one part: young people of the same kind of series, a region, a country again
         if new_indicator == "youth_unemployment_rate" and previous in YOUTH and (geo is None or region):
             indicator = YOUTH[previous]
-        if region:
+        national_note = None
+        if region and indicator is not None and indicator not in UNEMPLOYMENT:
+            # only unemployment has regional figures: the region's country, and say so
+            national_note = reply.text("figures.region_national", region=place_name(region, reply.language, reply),
+                                       country=place_name(region[:2], reply.language, reply))
+            geo = region[:2]
+        elif region:
             young = indicator in ("youth_unemployment_rate", "youth_unemployment_monthly",
                                   "regional_youth_unemployment_rate")
             indicator = "regional_youth_unemployment_rate" if young else "regional_unemployment_rate"
@@ -95,7 +102,7 @@ class ActionIndicator(LocalizedAction):
             slot = tracker.get_slot("country")
             geo = slot if slot and (is_nuts2(slot) or new_indicator) else None  # "what about 2010?" after one
         if indicator in OCCUPATION_INDICATORS:
-            return self._occupation(reply, tracker, indicator, geo, text, year)
+            return self._occupation(reply, tracker, indicator, geo, text, year, national_note)
         if indicator in REGIONAL and (geo is None or not is_nuts2(geo)):
             if geo is None or geo == EU_AGGREGATE or not self._region_buttons(reply, geo):
                 reply.say("figures.which_region_any")
@@ -143,6 +150,8 @@ class ActionIndicator(LocalizedAction):
                                for code in others[:4]])
             return events
         buttons: list[Button] = []
+        if national_note:
+            text = national_note + "\n" + text
         if missing_year is not None:
             text = reply.text("figures.missing_year", indicator=name, place=place, year=str(missing_year),
                               nearest=format_period(answer.figure.period, reply)) + "\n" + text
@@ -166,7 +175,7 @@ class ActionIndicator(LocalizedAction):
         return events
 
     def _occupation(self, reply: Reply, tracker: Tracker, indicator: str, geo: str | None, text: str,
-                    year: int | None) -> list[EventType]:
+                    year: int | None, note: str | None = None) -> list[EventType]:
         """France's employment or earnings by occupation group (the breakdowns exist for France only)."""
         if geo is not None and geo != FRANCE:
             france_only(reply, indicator, geo)
@@ -186,7 +195,7 @@ class ActionIndicator(LocalizedAction):
             return events
         buttons = [(reply.text(f"indicators.{code}"), payload("ask_indicator", indicator=code))
                    for code in OCCUPATION_INDICATORS if code != indicator]
-        reply.send(answer, buttons)
+        reply.send(f"{note}\n{answer}" if note else answer, buttons)
         return events
 
     @staticmethod

@@ -253,3 +253,8 @@ def breakdown_codes(session: Session, indicator: str, geo: str, dimension: str) 
     from lmi4vet.kb.indicators import parse_breakdown
 
     return {code for key in keys if (code := parse_breakdown(key).get(dimension))}
+
+
+def figure_for_period(session: Session, indicator: str, geo: str, period: str, breakdown: str = "") -> Figure | None:
+    """The stored value of one exact period ("2025-01"), or ``None`` when there is none."""
+    return next((f for f in _figures(session, indicator, geo, breakdown) if f.period == period and f.available), None)

@@ -308,3 +308,14 @@ def test_all_occupations_lists_the_major_groups_and_a_year_follow_up_keeps_the_j
         lang, "figures.occupation_value", indicator=t(lang, "indicators.employment_by_occupation"),
         group=t(lang, "isco08.OC72"), place=country_name("FR", lang), period="2020", value=people(number, lang))
     assert SlotSet("year", "2020") in events
+
+
+def test_a_region_with_a_figure_that_has_no_regional_values_answers_the_country_and_says_so(kb_url) -> None:
+    message, _, _ = ask("Wie viel verdient ein Schweißer in Île-de-France?", "de")
+    lines = message["text"].split("\n")
+    assert lines[0] == t("de", "figures.region_national", region=t("de", "nuts2.FR10"),
+                         country=country_name("FR", "de"))
+    assert t("de", "figures.ses_note") in lines
+    germany, _, _ = ask("Wie viele arbeiten als Schweißer in Oberbayern?", "de")
+    assert germany["text"].startswith(t("de", "figures.france_only", place=country_name("DE", "de"),
+                                        indicator=t("de", "indicators.employment_by_occupation"))[:30])
