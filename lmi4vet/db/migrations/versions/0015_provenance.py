@@ -1,6 +1,7 @@
 """provenance per figure: the data's last update at the source (per dataset) and, for a value not taken from
-the official file itself, the publisher it was transcribed from (per fact); a fact's breakdown (``isco08=OC7``, ``isced11=ED35_45``: one value of a series broken
-down by occupation or education), part of what makes a fact unique
+the official file itself, the publisher it was transcribed from (per fact); a fact's breakdown
+(``isco08=OC7``, ``isced11=ED35_45``: one value of a series broken down by occupation or education), part of
+what makes a fact unique
 
 Revision ID: 0015
 Revises: 0014
