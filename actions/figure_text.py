@@ -103,6 +103,9 @@ def provenance(figure: Figure, reply: Reply) -> str:
         return reply.text("figures.secondary_unnamed", **params)
     if figure.source_updated is not None:
         return reply.text("figures.source", updated=long_date(figure.source_updated, reply.language), **params)
+    if figure.retrieved_on is not None:
+        return reply.text("figures.source_retrieved", retrieved=long_date(figure.retrieved_on, reply.language),
+                          **params)
     return reply.text("figures.source_no_update", **params)
 
 

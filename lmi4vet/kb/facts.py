@@ -60,6 +60,7 @@ class Figure:
     secondary_publisher: str | None = None  # who published a secondary value ("agensir.it")
     source_updated: date | None = None  # the data's last update at the source
     breakdown: str = ""  # "" for the headline series, else "isco08=OC7"...
+    retrieved_on: date | None = None  # when our copy was downloaded (said when the source gives no update date)
 
     @property
     def available(self) -> bool:
@@ -166,15 +167,20 @@ def is_stale(period: str, today: date, frequency: str | None = None) -> bool:
     return today > due
 
 
+def _figure(fact: Fact, dataset: Dataset) -> Figure:
+    """A stored fact with its dataset's provenance."""
+    return Figure(fact.indicator, fact.geo, fact.period, fact.year, fact.value, fact.unit, fact.flags, fact.secondary,
+                  fact.note, dataset.code, dataset.source_name, dataset.title, fact.secondary_publisher or None,
+                  dataset.source_updated, fact.breakdown or "", dataset.extracted_on)
+
+
 def _figures(session: Session, indicator: str, geo: str, breakdown: str = "") -> list[Figure]:
     rows = session.execute(
         select(Fact, Dataset).join(Dataset, Fact.dataset_id == Dataset.id)
         .where(Fact.indicator == indicator, Fact.geo == geo, Fact.breakdown == breakdown)
         .order_by(Fact.period)
     ).all()
-    return [Figure(f.indicator, f.geo, f.period, f.year, f.value, f.unit, f.flags, f.secondary, f.note, d.code,
-                   d.source_name, d.title, f.secondary_publisher or None, d.source_updated, f.breakdown or "")
-            for f, d in rows]
+    return [_figure(f, d) for f, d in rows]
 
 
 def _latest(figures: list[Figure], year: int | None = None) -> Figure | None:
@@ -237,9 +243,7 @@ def breakdown_figures(session: Session, indicator: str, geo: str, fixed: dict[st
             continue
         if set(parts) - set(fixed) - {dimension}:
             continue
-        figures.append(Figure(f.indicator, f.geo, f.period, f.year, f.value, f.unit, f.flags, f.secondary, f.note,
-                              d.code, d.source_name, d.title, f.secondary_publisher or None, d.source_updated,
-                              f.breakdown or ""))
+        figures.append(_figure(f, d))
     years = sorted({f.year for f in figures})
     if not years:
         return []

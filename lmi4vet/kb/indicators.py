@@ -64,7 +64,8 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("youth_unemployment_rate", "une_rt_a", {"age": "Y15-24", "unit": "PC_ACT", "sex": "T"}),
     Indicator("employment_rate", "lfsi_emp_a", {"age": "Y20-64", "unit": "PC_POP", "sex": "T"}),
     Indicator("neet_rate", "edat_lfse_20", {"age": "Y15-29", "sex": "T"}),
-    Indicator("job_vacancy_rate", "jvs_q_nace2", {"indic_em": "JOBRATE", "nace_r2": "B-S"}, frequency="Q"),
+    Indicator("job_vacancy_rate", "jvs_q_nace2", {"indic_em": "JOBRATE", "nace_r2": "B-S", "sizeclas": "TOTAL",
+                                                  "s_adj": "NSA"}, frequency="Q"),
     Indicator("minimum_wage", "earn_mw_cur", {"currency": "EUR"}, unit="eur_month", frequency="S", decimals=2),
     # une_rt_m: monthly, seasonally adjusted; the file in the defaults has the 27 member states, no EU aggregate
     Indicator("youth_unemployment_monthly", "une_rt_m",

@@ -12,7 +12,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+import yaml
 
+from actions.figure_text import long_date
 from lmi4vet.i18n import country_name, format_money, format_percent, t
 from lmi4vet.settings import PROJECT_ROOT
 
@@ -42,6 +44,8 @@ QUESTIONS: dict[str, tuple[str, str, dict[str, str]]] = {
         "en": "minimum wage Romania", "es": "salario mínimo en Rumanía", "ro": "salariul minim in romania",
         "fr": "salaire minimum en Roumanie", "de": "Mindestlohn in Rumänien"}),
 }
+MANIFEST_DATES = {entry["file"].split("/")[-1]: entry["extracted_on"] for entry in yaml.safe_load(
+    (PROJECT_ROOT / "data" / "defaults" / "manifest.yml").read_text(encoding="utf-8"))["eurostat"]}
 FILTERS = {"unemployment_rate": {"age": "Y15-74"}, "youth_unemployment_rate": {"age": "Y15-24"}}
 FOLLOW_UPS = {
     "en": ("unemployment in Romania", "and in Germany?", "and for young people?", "what about 2020?"),
@@ -113,8 +117,8 @@ def shown_value(indicator: str, value: float, lang: str) -> str:
 
 def english_fragments() -> set[str]:
     """The fixed words of the English provenance templates (between placeholders), 8 characters or more."""
-    keys = ("source", "source_no_update", "secondary", "secondary_unnamed", "secondary_check", "stale",
-            "official_table", "flags", "eu_comparison")
+    keys = ("source", "source_no_update", "source_retrieved", "secondary", "secondary_unnamed", "secondary_check",
+            "stale", "official_table", "flags", "eu_comparison")
     templates = [raw("en", key) for key in keys]
     return {part.strip() for template in templates for part in re.split(r"\{[a-z_]+\}", template)
             if len(part.strip()) >= 8}
@@ -144,8 +148,9 @@ def test_every_headline_indicator_in_every_language(assistant, indicator: str, l
         assert t(lang, "figures.secondary_check", source="Eurostat") in lines
         assert not any(line.startswith(raw(lang, "source").split("{")[0]) for line in lines)
         assert row["NOTE"] not in reply["text"]
-    else:  # the real extract (a TSV has no LAST UPDATE)
-        assert t(lang, "figures.source_no_update", **params) in lines
+    else:  # the real extract: a bulk TSV has no LAST UPDATE, so the answer gives the day it was downloaded
+        retrieved = long_date(MANIFEST_DATES[file], lang)
+        assert t(lang, "figures.source_retrieved", retrieved=retrieved, **params) in lines
     urls = re.findall(r"https?://\S+", reply["text"])
     assert all(url == f"https://ec.europa.eu/eurostat/databrowser/view/{dataset}/default/table" for url in urls)
     if lang != "en":

@@ -6,12 +6,14 @@ Expected figures are those of Eurostat's une_rt_a and earn_mw_cur as curated in 
 from __future__ import annotations
 
 import pytest
+import yaml
 from rasa_sdk.events import SlotSet
 
 from actions.figures import ActionIndicator
 from actions.occupations import ActionInDemand, ActionOccupationSkills
 from lmi4vet import SUPPORTED_LANGUAGES
 from lmi4vet.i18n import t
+from lmi4vet.settings import PROJECT_ROOT
 from tests.conftest import ents, make_tracker
 from tests.conftest import run_action as run
 
@@ -32,6 +34,8 @@ ROMANIA_2025 = {  # une_rt_a, Y15-74: RO 2025 6.1, 2024 5.4; EU27_2020 2025 6.0
     "de": (f"Arbeitslosenquote (15-74 Jahre), Rumänien, 2025: 6,1{NBSP}%", f"EU-27 für 2025: 6,0{NBSP}%",
            f"2024: 5,4{NBSP}% (plus 0,7 Prozentpunkte)"),
 }
+MANIFEST_DATES = {entry["file"].split("/")[-1]: entry["extracted_on"] for entry in yaml.safe_load(
+    (PROJECT_ROOT / "data" / "defaults" / "manifest.yml").read_text(encoding="utf-8"))["eurostat"]}
 QUESTIONS = {"en": ("unemployment", "Romania"), "es": ("paro", "Rumanía"), "ro": ("somajul", "romania"),
              "fr": ("chômage", "Roumanie"), "de": ("Arbeitslosigkeit", "Rumänien")}
 
@@ -43,7 +47,9 @@ def test_latest_figure_with_comparisons_and_source(kb_url, kb_session, lang: str
     from actions.figure_text import long_date
     from lmi4vet.db.models import Dataset
 
-    updated = kb_session.execute(select(Dataset.source_updated).where(Dataset.code == "une_rt_a")).scalar_one()
+    updated, retrieved = kb_session.execute(select(Dataset.source_updated, Dataset.extracted_on)
+                                            .where(Dataset.code == "une_rt_a")).one()
+    assert updated is None and retrieved == MANIFEST_DATES["une_rt_a.tsv"]  # a bulk TSV says no update date
     indicator, country = QUESTIONS[lang]
     tracker = make_tracker(f"{indicator} {country}", intent="ask_indicator",
                            entities=ents(indicator=indicator, country=country), slots={"language": lang})
@@ -51,8 +57,7 @@ def test_latest_figure_with_comparisons_and_source(kb_url, kb_session, lang: str
     lines = messages[0]["text"].split("\n")
     assert lines[:3] == list(ROMANIA_2025[lang])
     source = {"source": "Eurostat", "dataset": "une_rt_a", "title": t(lang, "datasets.une_rt_a"), "period": "2025"}
-    assert lines[3] == (t(lang, "figures.source", updated=long_date(updated, lang), **source) if updated else
-                        t(lang, "figures.source_no_update", **source))
+    assert lines[3] == t(lang, "figures.source_retrieved", retrieved=long_date(retrieved, lang), **source)
     assert SlotSet("indicator", "unemployment_rate") in events and SlotSet("country", "RO") in events
 
 
