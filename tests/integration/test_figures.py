@@ -177,3 +177,70 @@ def test_follow_ups_change_one_part_in_every_language(assistant, lang: str) -> N
     assert head(other_country) == line("unemployment_rate", latest, total)
     assert head(young) == line("youth_unemployment_rate", latest, youth)
     assert head(year) == line("youth_unemployment_rate", "2020", youth)
+
+
+# -- the new series: monthly, regional (NUTS 2), France by occupation, education level and earnings ------------
+NEW_QUESTIONS: dict[str, dict[str, str]] = {
+    "unemployment_25_74_monthly": {
+        "en": "monthly unemployment in Germany", "es": "paro mensual en Alemania", "ro": "somaj lunar germania",
+        "fr": "chômage mensuel en Allemagne", "de": "monatliche Arbeitslosenquote in Deutschland"},
+    "youth_unemployment_monthly": {
+        "en": "monthly youth unemployment in Spain", "es": "paro juvenil mensual en España",
+        "ro": "somajul lunar al tinerilor in spania", "fr": "chômage des jeunes mensuel en Espagne",
+        "de": "monatliche Jugendarbeitslosigkeit in Spanien"},
+    "regional_unemployment_rate": {
+        "en": "unemployment in Andalusia", "es": "paro en Andalucía", "ro": "somajul in regiunea Nord-Vest",
+        "fr": "chômage en Île-de-France", "de": "Arbeitslosigkeit in Oberbayern"},
+    "regional_youth_unemployment_rate": {
+        "en": "youth unemployment in Andalusia", "es": "paro juvenil en Andalucía",
+        "ro": "somajul tinerilor in Nord-Vest", "fr": "chômage des jeunes en Île-de-France",
+        "de": "Jugendarbeitslosigkeit in Oberbayern"},
+    "employment_by_occupation": {
+        "en": "how many people work as welders in France",
+        "es": "cuántas personas trabajan como soldador en Francia",
+        "ro": "câte persoane lucrează ca sudor în Franța",
+        "fr": "combien de personnes travaillent comme soudeur en France",
+        "de": "wie viele arbeiten als Schweißer in Frankreich"},
+    "mean_earnings_by_occupation": {
+        "en": "how much does a welder earn in France", "es": "cuánto gana un soldador en Francia",
+        "ro": "cât câștigă un sudor în Franța", "fr": "combien gagne un soudeur en France",
+        "de": "wie viel verdient ein Schweißer in Frankreich"},
+}
+REGION_OF = {"en": "ES61", "es": "ES61", "ro": "RO11", "fr": "FR10", "de": "DE21"}
+
+
+def _new_first_line(indicator: str, lang: str) -> str:
+    from tests.unit import test_figure_breakdowns as fb
+
+    if indicator.startswith("regional_"):
+        return fb.region_line(lang, indicator, REGION_OF[lang], 2013)
+    if indicator.endswith("_monthly"):
+        geo, age = ("DE", "Y25-74") if indicator == "unemployment_25_74_monthly" else ("ES", "Y_LT25")
+        latest = [r for r in fb._csv("une_rt_m.csv") if r["geo"] == geo and r["age"] == age and r["OBS_VALUE"]][-1]
+        return t(lang, "figures.value", indicator=t(lang, f"indicators.{indicator}"), place=country_name(geo, lang),
+                 period=fb.month_name(latest["TIME_PERIOD"], lang), value=fb.pct(float(latest["OBS_VALUE"]), lang))
+    welders = fb.value("lfsa_egai2d.csv", isco08="OC72", geo="FR", TIME_PERIOD="2024")
+    return t(lang, "figures.occupation_value", indicator=t(lang, "indicators.employment_by_occupation"),
+             group=t(lang, "isco08.OC72"), place=country_name("FR", lang), period="2024",
+             value=fb.people(welders, lang))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("indicator", sorted(NEW_QUESTIONS))
+def test_every_new_series_in_every_language(assistant, indicator: str, lang: str) -> None:
+    from tests.unit import test_figure_breakdowns as fb
+
+    [reply] = assistant.say(sender(), NEW_QUESTIONS[indicator][lang])
+    lines = reply["text"].split("\n")
+    if indicator == "mean_earnings_by_occupation":  # one line per enterprise size class, never one total
+        items = [line for line in lines if line.startswith("• ")]
+        assert items == [t(lang, "figures.item", name=t(lang, f"sizeclas.{size}"),
+                           value=fb.euros(fb.value("earn_ses22_25.csv", isco08="OC7", sizeclas=size, geo="FR"), lang))
+                         for size in ("1-9", "10-49", "50-249", "250-499", "500-999", "GE1000")
+                         if fb.has_value("earn_ses22_25.csv", isco08="OC7", sizeclas=size, geo="FR")], reply["text"]
+        assert t(lang, "figures.ses_note") in lines
+    else:
+        assert lines[0] == _new_first_line(indicator, lang), reply["text"]
+    if lang != "en":
+        left = [fragment for fragment in english_fragments() if fragment in reply["text"]]
+        assert not left, reply["text"]
