@@ -45,8 +45,15 @@ _QUESTION_WORDS = frozenset(" ".join((
     "nivel educativo estudios", "cati cate oameni persoane lucreaza ca in castiga castigul un o cat pe nivel",
     "educatie studii", "combien de personnes travaillent travaille comme en gagne gagnent un une le la par niveau",
     "d'etudes diplome", "wie viele menschen personen arbeiten arbeitet als in verdient verdienen ein eine der die",
-    "nach bildung viel", "und and y si et ?",
+    "nach bildung viel", "und and y si et ?", "there hay sunt gibt es il y a exista",
 )).split())
+# everyday names of ISCO-08 groups, besides the locales' names: "construction" is the building trades (OC71)
+GROUP_FORMS: dict[str, str] = {
+    "construction": "OC71", "the construction sector": "OC71", "building": "OC71", "construccion": "OC71",
+    "la construccion": "OC71", "constructii": "OC71", "constructia": "OC71", "constructie": "OC71",
+    "batiment": "OC71", "le batiment": "OC71", "btp": "OC71", "bau": "OC71", "bauwesen": "OC71",
+    "baugewerbe": "OC71", "auf dem bau": "OC71",
+}
 
 
 def occupation_group_names(lang: str) -> dict[str, str]:
@@ -78,7 +85,7 @@ def resolve_group(session: Session, text: str, lang: str, indicator: str) -> tup
     if not text:
         return None, None
     folded = " " + " ".join(re.findall(r"[\w']+", fold(text))) + " "
-    names = occupation_group_names(lang)
+    names = {**GROUP_FORMS, **occupation_group_names(lang)}
     named = [(len(name), code) for name, code in names.items() if f" {name} " in folded]
     asked = max(named)[1] if named else None
     if asked is None:

@@ -32,8 +32,17 @@ from actions.figure_text import describe, format_period, place_name
 from actions.occupations import ActionInDemand
 from lmi4vet.countries import EU_AGGREGATE, resolve_country
 from lmi4vet.kb.facts import figure_answer, indicators_for_geo
-from lmi4vet.kb.indicators import BY_CODE, INDICATORS, is_nuts2, resolve_indicator
-from lmi4vet.kb.regions import find_region, resolve_region
+from lmi4vet.kb.indicators import (
+    BY_CODE,
+    COUNT_WORDS,
+    INDICATORS,
+    MONTH_WORDS,
+    TO_MONTHLY,
+    is_nuts2,
+    mentions,
+    resolve_indicator,
+)
+from lmi4vet.kb.regions import find_region, find_region_group, resolve_region
 
 SUGGESTED_COUNTRIES = ("RO", "ES", "DE", "FR", "IT")
 
@@ -62,14 +71,27 @@ class ActionIndicator(LocalizedAction):
         text = latest_text(tracker)
         named = [resolve_indicator(v) or (v if v in BY_CODE else None) for v in entity_values(tracker, "indicator")]
         new_indicator = next((code for code in named if code), None) or resolve_indicator(text)
+        if new_indicator is None and mentions(text, COUNT_WORDS):
+            # "how many welders are there in France": employment by occupation, when a job is named
+            with kb_session() as session:
+                if resolve_group(session, text, reply.language, "employment_by_occupation")[1]:
+                    new_indicator = "employment_by_occupation"
+        month_follow_up = False
+        if new_indicator is None and tracker.get_slot("indicator") in TO_MONTHLY and mentions(text, MONTH_WORDS):
+            # "and last month?" after unemployment: the monthly series of the same age group
+            new_indicator = TO_MONTHLY[tracker.get_slot("indicator")]
+            month_follow_up = True
         if new_indicator is None and tracker.get_slot("last_topic") == "in_demand":
             return ActionInDemand().respond(reply, tracker, domain)  # "and in Germany?" after jobs in demand
         previous = tracker.get_slot("indicator")
         indicator = new_indicator or previous
 
         countries = entity_values(tracker, "country")
-        region = next((code for code in map(resolve_region, countries) if code), None) or resolve_region(text)
-        countries = [c for c in countries if resolve_region(c) is None]
+        # a German Land or a French region of 2016 that is several NUTS 2 regions ("Bayern", "Occitanie")
+        several = next((g for g in map(find_region_group, [*countries, text]) if g), ())
+        region = None if several else next((code for code in map(resolve_region, countries) if code), None) \
+            or resolve_region(text)
+        countries = [c for c in countries if resolve_region(c) is None and not find_region_group(c)]
         resolved = [resolve_country(c) or (EU_AGGREGATE if c.upper() == EU_AGGREGATE else None) for c in countries]
         found = find_region(text)
         outside = text[:found[1]] + " " + text[found[2]:] if found else text  # "Île de France" is no "France"
@@ -77,13 +99,26 @@ class ActionIndicator(LocalizedAction):
         unknown = [c for c, code in zip(countries, resolved, strict=True) if code is None]
 
         year = parse_year(entity_values(tracker, "year")) or parse_year([text])
-        if year is None and new_indicator is None and tracker.get_slot("year"):
+        if month_follow_up:
+            year = parse_year([text])
+        elif year is None and new_indicator is None and tracker.get_slot("year"):
             year = int(tracker.get_slot("year"))  # a follow-up keeps the year asked before
 
         # a follow-up changes one part: young people of the same kind of series, a region, a country again
         if new_indicator == "youth_unemployment_rate" and previous in YOUTH and (geo is None or region):
             indicator = YOUTH[previous]
         national_note = None
+        if several and (indicator is None or indicator in UNEMPLOYMENT):
+            # a German Land or a French region of 2016 that is several NUTS 2010 regions: which one?
+            young = indicator in ("youth_unemployment_rate", "youth_unemployment_monthly",
+                                  "regional_youth_unemployment_rate")
+            indicator = "regional_youth_unemployment_rate" if young else "regional_unemployment_rate"
+            reply.say("figures.which_region", country=place_name(several[0][:2], reply.language, reply),
+                      buttons=[(place_name(code, reply.language, reply), payload("ask_indicator", country=code))
+                               for code in several])
+            return [SlotSet("indicator", indicator), SlotSet("last_topic", "indicator")]
+        if several and geo is None:
+            geo = several[0][:2]  # a figure without regional values: the Land's country
         if region and indicator is not None and indicator not in UNEMPLOYMENT:
             # only unemployment has regional figures: the region's country, and say so
             national_note = reply.text("figures.region_national", region=place_name(region, reply.language, reply),

@@ -114,6 +114,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "tinerii", "la tineri", "chomage des jeunes", "chomage jeunes", "jeunes", "les jeunes",
         "jugendarbeitslosigkeit", "jugendarbeitslosenquote", "arbeitslosigkeit junger", "junge leute",
         "jugendliche", "jugendlichen", "junge menschen",
+        "unemployment under 25", "jobless under 25", "unemployed under 25", "menores de 25", "menores de 25 anos",
+        "paro menores de 25", "desempleo menores de 25", "sub 25", "sub 25 de ani", "somaj sub 25",
+        "somajul sub 25", "moins de 25 ans", "moins de 25", "chomage des moins de 25 ans",
+        "chomage moins de 25 ans", "unter 25", "unter 25 jahren", "arbeitslosigkeit unter 25",
+        "arbeitslosenquote unter 25", "arbeitslose unter 25",
     ),
     "unemployment_rate": (
         "unemployment", "unemployment rate", "jobless rate", "joblessness", "unemployed", "out of work",
@@ -126,6 +131,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "employment rate", "employment", "people in work", "tasa de empleo", "tasa de ocupacion", "empleo",
         "ocupacion", "rata de ocupare", "ocuparea", "ocupare", "rata ocuparii", "taux d'emploi", "taux demploi",
         "emploi", "erwerbstatigenquote", "beschaftigungsquote", "beschaftigung", "erwerbstatigkeit",
+        "beschaftigte", "erwerbstatige",
     ),
     "neet_rate": (
         "neet", "neets", "neet rate", "ninis", "nini", "ni estudian ni trabajan", "tineri neet",
@@ -149,7 +155,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "paro juvenil mensual", "desempleo juvenil mensual", "paro juvenil este mes", "paro juvenil del ultimo mes",
         "somajul tinerilor lunar", "somaj lunar tineri", "somajul lunar al tinerilor",
         "rata lunara a somajului in randul tinerilor", "chomage des jeunes mensuel", "chomage mensuel des jeunes",
-        "chomage des jeunes ce mois", "monatliche jugendarbeitslosigkeit", "jugendarbeitslosigkeit monatlich",
+        "chomage des jeunes ce mois", "chomage des moins de 25 ans le mois dernier",
+        "monatliche jugendarbeitslosigkeit", "jugendarbeitslosigkeit monatlich",
         "jugendarbeitslosenquote monatlich", "monatliche jugendarbeitslosenquote",
     ),
     "unemployment_25_74_monthly": (
@@ -204,6 +211,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "earn", "earns", "how much does", "how much do", "salary", "salaries", "wage of", "pay of", "gana", "ganan",
         "cuanto gana", "sueldo", "castiga", "cat castiga", "salariul", "gagne", "gagnent", "combien gagne",
         "salaire", "verdient", "verdienen", "wie viel verdient", "gehalt",
+        "salariu", "salariu mediu", "cat ia", "cat ia un", "cat ia o", "cat iau", "make", "makes",
     ),
     "regional_unemployment_rate": (
         "regional unemployment", "unemployment by region", "unemployment in the regions", "unemployment per region",
@@ -226,18 +234,90 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
-def resolve_indicator(text: str | None) -> str | None:
-    """The indicator named in ``text`` ("paro juvenil" -> "youth_unemployment_rate"), or ``None``."""
+# words saying the question is about a month: the annual unemployment series becomes the monthly one
+MONTH_WORDS: tuple[str, ...] = (
+    "monthly", "last month", "this month", "past month", "latest month", "mes pasado", "ultimo mes", "este mes",
+    "mensual", "luna trecuta", "ultima luna", "luna aceasta", "lunar", "lunara", "mois dernier", "ce mois",
+    "dernier mois", "mensuel", "letzten monat", "letzter monat", "diesen monat", "vormonat", "monatlich",
+    "monatliche",
+)
+# a yearly unemployment series -> its monthly series of the same age group (the monthly file has 25-74 and
+# under 25: the total 15-74 becomes 25-74, whose name says its ages)
+TO_MONTHLY: dict[str, str] = {"unemployment_rate": "unemployment_25_74_monthly",
+                              "youth_unemployment_rate": "youth_unemployment_monthly",
+                              "unemployment_25_74_monthly": "unemployment_25_74_monthly",
+                              "youth_unemployment_monthly": "youth_unemployment_monthly"}
+# "how many welders are there": a count of people, employment by occupation when a job is named
+COUNT_WORDS: tuple[str, ...] = (
+    "how many", "cuantos", "cuantas", "cati", "cate", "combien", "wie viele",
+)
+
+
+def _words(text: str) -> str:
     import re
 
     from lmi4vet.text import fold
 
-    if not text:
-        return None
-    folded = " " + " ".join(re.findall(r"[\w'-]+", fold(text))) + " "
+    return " " + " ".join(re.findall(r"[\w'-]+", fold(text))) + " "
+
+
+def _umlaut_variant(folded: str) -> str:
+    """German typed without umlauts: "beschaeftigte" -> "beschaftigte" (fold() already turns "ä" into "a")."""
+    return folded.replace("ae", "a").replace("oe", "o").replace("ue", "u")
+
+
+def _exact(folded: str) -> str | None:
     best: tuple[int, str] | None = None
     for code, names in ALIASES.items():
         for name in names:
             if f" {name} " in folded and (best is None or len(name) > best[0]):
                 best = (len(name), code)
     return best[1] if best else None
+
+
+def _tolerant(folded: str) -> str | None:
+    """A misspelt alias ("unemployement", "somajull"): word n-grams against aliases of six letters or more,
+    similarity 88 % or more and the same first letter; the longest alias, then the closest, wins."""
+    try:
+        from rapidfuzz.fuzz import ratio
+    except ImportError:  # pragma: no cover
+        from difflib import SequenceMatcher
+
+        def ratio(a: str, b: str) -> float:
+            return 100 * SequenceMatcher(None, a, b).ratio()
+    words = folded.split()
+    best: tuple[int, float, str] | None = None
+    for code, names in ALIASES.items():
+        for name in names:
+            if len(name.replace(" ", "")) < 6:
+                continue
+            size = name.count(" ") + 1
+            for at in range(len(words) - size + 1):
+                gram = " ".join(words[at:at + size])
+                if gram[0] != name[0] or gram == name:
+                    continue
+                score = ratio(gram, name)
+                if score >= 88 and (best is None or (len(name), score) > best[:2]):
+                    best = (len(name), score, code)
+    return best[2] if best else None
+
+
+def mentions(text: str | None, phrases: tuple[str, ...]) -> bool:
+    """Whether one of ``phrases`` (folded) is in ``text``, as whole words."""
+    if not text:
+        return False
+    folded = _words(text)
+    return any(f" {phrase} " in folded for phrase in phrases)
+
+
+def resolve_indicator(text: str | None) -> str | None:
+    """The indicator named in ``text`` ("paro juvenil" -> "youth_unemployment_rate"), or ``None``. Second
+    chances when nothing is named: German written with ae/oe/ue for the umlauts, then a misspelt name. A yearly
+    unemployment series asked with a month ("jobless under 25 monthly") is the monthly series."""
+    if not text:
+        return None
+    folded = _words(text)
+    code = _exact(folded) or _exact(_umlaut_variant(folded)) or _tolerant(folded)
+    if code in TO_MONTHLY and mentions(text, MONTH_WORDS):
+        return TO_MONTHLY[code]
+    return code

@@ -20,46 +20,78 @@ from lmi4vet.text import fold
 SHORT_FORMS: dict[str, tuple[str, ...]] = {
     "ES11": ("galice", "galizien"),
     "ES12": ("asturias", "asturies", "asturien"),
-    "ES21": ("basque country", "euskadi", "pays basque", "baskenland", "tara bascilor"),
+    "ES21": ("bilbao", "bilbo", "basque country", "euskadi", "pays basque", "baskenland", "tara bascilor"),
     "ES22": ("navarra", "navarre", "navarro"),
     "ES24": ("aragon", "aragonien"),
     "ES30": ("madrid", "region of madrid", "madrider"),
     "ES41": ("castile and leon", "castilla leon", "castille et leon", "kastilien und leon"),
     "ES42": ("castilla la mancha", "castile la mancha", "castille la manche", "kastilien la mancha"),
-    "ES51": ("catalonia", "catalunya", "catalogne", "katalonien", "catalonia spain", "catalonia region"),
+    "ES51": ("barcelona", "barcelone",
+             "catalonia", "catalunya", "catalogne", "katalonien", "catalonia spain", "catalonia region"),
     "ES52": ("valencia", "valencian community", "region of valencia", "valence", "comunitat valenciana"),
     "ES53": ("balearic islands", "baleares", "baleare", "iles baleares", "balearen", "insulele baleare"),
-    "ES61": ("andalucia", "andalusia", "andalousie", "andalusien"),
+    "ES61": ("andalucia", "andalusia", "andalousie", "andalusien", "andaluzia", "sevilla", "seville", "sevilla spain"),
     "ES62": ("murcia", "murcie"),
     "ES63": ("ceuta",),
     "ES64": ("melilla",),
     "ES70": ("canary islands", "canaries", "iles canaries", "kanaren", "kanarische inseln", "insulele canare"),
     "FR10": ("ile de france", "paris region", "region parisienne", "paris", "idf"),
-    "FR30": ("nord pas de calais",),
+    "FR30": ("nord pas de calais", "lille"),
+    "FR71": ("rhone alpes", "lyon"),
+    "FR62": ("toulouse",),
+    "FR61": ("bordeaux",),
     "FR52": ("brittany", "bretana", "bretagne", "bretania"),
-    "FR71": ("rhone alpes",),
-    "FR82": ("provence", "paca", "provence alpes cote d'azur", "cote d'azur"),
+    "FR82": ("provence", "marseille", "marsella", "paca", "provence alpes cote d'azur", "cote d'azur"),
     "FR83": ("corsica", "corcega", "korsika"),
     "FR42": ("elsass",),
     "FR41": ("lothringen",),
     "FR26": ("burgund", "burgundy", "borgona"),
-    "DE21": ("munich", "munchen", "upper bavaria", "alta baviera", "haute baviere", "bavaria superioara"),
+    "DE21": ("munich", "munchen", "muenchen", "upper bavaria", "alta baviera", "haute baviere", "bavaria superioara"),
     "DE22": ("lower bavaria", "basse baviere"),
     "DE30": ("berlin",),
-    "DE60": ("hamburgo", "hambourg"),
+    "DE60": ("hamburg", "hamburgo", "hambourg"),
+    "DE71": ("frankfurt", "frankfurt am main", "francfort", "francfort sur le main"),
+    "DE11": ("stuttgart",),
+    "DED5": ("leipzig",),
+    "DED2": ("dresden", "dresde"),
+    "DE40": ("brandenburg",),
+    "DE50": ("bremen", "breme"),
+    "DEF0": ("schleswig holstein",),
     "DEA2": ("cologne", "colonia", "koeln"),
-    "DEG0": ("thuringia", "thuringe", "turingia"),
+    "DEG0": ("thuringia", "thuringe", "turingia", "thuringen", "thueringen"),
     "DEC0": ("sarre", "sarre", "saarland"),
-    "DEE0": ("saxony anhalt", "saxe anhalt", "sajonia anhalt", "saxonia anhalt"),
-    "DE80": ("mecklenburg", "mecklenburg western pomerania", "mecklembourg"),
-    "RO11": ("nord vest", "north west romania", "nord ouest roumanie", "regiunea nord vest"),
-    "RO12": ("regiunea centru", "centru romania"),
-    "RO21": ("nord est", "regiunea nord est"),
-    "RO22": ("sud est", "regiunea sud est"),
+    "DEE0": ("saxony anhalt", "sachsen anhalt", "saxe anhalt", "sajonia anhalt", "saxonia anhalt"),
+    "DE80": ("mecklenburg", "mecklenburg vorpommern", "mecklenburg western pomerania", "mecklembourg"),
+    "RO11": ("cluj", "cluj napoca", "nord vest", "north west romania", "nord ouest roumanie", "regiunea nord vest"),
+    "RO12": ("brasov", "regiunea centru", "centru romania"),
+    "RO21": ("iasi", "nord est", "regiunea nord est"),
+    "RO22": ("constanta", "dobrogea", "dobrudja", "sud est", "regiunea sud est"),
     "RO31": ("sud muntenia", "muntenia"),
     "RO32": ("bucuresti ilfov", "bucuresti", "bucharest", "bucarest", "bukarest", "ilfov"),
-    "RO41": ("sud vest oltenia", "oltenia", "sud vest"),
-    "RO42": ("regiunea vest",),
+    "RO41": ("craiova", "sud vest oltenia", "oltenia", "sud vest"),
+    "RO42": ("timisoara", "regiunea vest"),
+}
+# a German Land or a French region of 2016 that is several NUTS 2 regions of NUTS 2010: the regions to choose
+GROUPS: dict[str, tuple[str, ...]] = {
+    "bayern": ("DE21", "DE22", "DE23", "DE24", "DE25", "DE26", "DE27"),
+    "bavaria": ("DE21", "DE22", "DE23", "DE24", "DE25", "DE26", "DE27"),
+    "baviere": ("DE21", "DE22", "DE23", "DE24", "DE25", "DE26", "DE27"),
+    "sachsen": ("DED2", "DED4", "DED5"), "saxony": ("DED2", "DED4", "DED5"), "saxe": ("DED2", "DED4", "DED5"),
+    "nordrhein westfalen": ("DEA1", "DEA2", "DEA3", "DEA4", "DEA5"),
+    "nrw": ("DEA1", "DEA2", "DEA3", "DEA4", "DEA5"),
+    "north rhine westphalia": ("DEA1", "DEA2", "DEA3", "DEA4", "DEA5"),
+    "hessen": ("DE71", "DE72", "DE73"), "hesse": ("DE71", "DE72", "DE73"),
+    "baden wurttemberg": ("DE11", "DE12", "DE13", "DE14"),
+    "baden wuerttemberg": ("DE11", "DE12", "DE13", "DE14"),
+    "niedersachsen": ("DE91", "DE92", "DE93", "DE94"), "lower saxony": ("DE91", "DE92", "DE93", "DE94"),
+    "rheinland pfalz": ("DEB1", "DEB2", "DEB3"), "rhineland palatinate": ("DEB1", "DEB2", "DEB3"),
+    "normandie": ("FR23", "FR25"), "normandy": ("FR23", "FR25"), "normandia": ("FR23", "FR25"),
+    "occitanie": ("FR62", "FR81"), "occitania": ("FR62", "FR81"),
+    "hauts de france": ("FR30", "FR22"),
+    "grand est": ("FR21", "FR41", "FR42"),
+    "nouvelle aquitaine": ("FR61", "FR63", "FR53"),
+    "bourgogne franche comte": ("FR26", "FR43"),
+    "auvergne rhone alpes": ("FR71", "FR72"),
 }
 # everyday words that name a region only when capitalised ("le centre de formation" is not FR24)
 _CAPITALISED_ONLY = frozenset({"centre", "centru", "vest", "reunion", "nord est", "sud est", "sud vest",
@@ -120,6 +152,23 @@ def resolve_region(text: str | None) -> str | None:
         return code if code in set(region_forms().values()) else None
     found = find_region(text)
     return found[0] if found else None
+
+
+def find_region_group(text: str | None) -> tuple[str, ...]:
+    """The NUTS 2 regions of a German Land or a French region of 2016 named in ``text`` ("Bayern" -> DE21 ...
+    DE27), unless a single region is named by a longer form ("Sachsen-Anhalt"); ``()`` otherwise. The 2016
+    region wins over the older one its name contains ("Nouvelle-Aquitaine" is not only "Aquitaine")."""
+    if not text:
+        return ()
+    folded = " " + _key(text) + " "
+    named = [form for form in GROUPS if f" {form} " in folded]
+    if not named:
+        return ()
+    form = max(named, key=len)
+    found = find_region(text)
+    if found is not None and len(_key(text[found[1]:found[2]])) >= len(form):
+        return ()
+    return GROUPS[form]
 
 
 def region_country(code: str) -> str:

@@ -319,3 +319,106 @@ def test_a_region_with_a_figure_that_has_no_regional_values_answers_the_country_
     germany, _, _ = ask("Wie viele arbeiten als Schweißer in Oberbayern?", "de")
     assert germany["text"].startswith(t("de", "figures.france_only", place=country_name("DE", "de"),
                                         indicator=t("de", "indicators.employment_by_occupation"))[:30])
+
+
+# --- phrasings a reviewer found: month follow-ups, "under 25" monthly, counts, typing, Länder, cities -----------
+
+def monthly_line(lang: str, age: str, geo: str) -> str:
+    row = [r for r in _csv("une_rt_m.csv") if r["geo"] == geo and r["age"] == age and r["OBS_VALUE"]][-1]
+    code = "youth_unemployment_monthly" if age == "Y_LT25" else "unemployment_25_74_monthly"
+    return t(lang, "figures.value", indicator=t(lang, f"indicators.{code}"), place=country_name(geo, lang),
+             period=month_name(row["TIME_PERIOD"], lang), value=pct(float(row["OBS_VALUE"]), lang))
+
+
+LAST_MONTH = {"en": ["and last month?"], "es": ["¿y el mes pasado?"], "ro": ["și luna trecută?"],
+              "fr": ["et le mois dernier ?"], "de": ["und letzten Monat?", "und im letzten Monat?"]}
+
+
+@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+def test_last_month_after_a_yearly_or_monthly_answer_is_the_monthly_series_of_the_same_ages(kb_url, lang) -> None:
+    for question in LAST_MONTH[lang]:
+        for before, age in (("unemployment_rate", "Y25-74"), ("youth_unemployment_rate", "Y_LT25"),
+                            ("unemployment_25_74_monthly", "Y25-74"), ("youth_unemployment_monthly", "Y_LT25")):
+            message, _, slots = ask(question, lang, {"indicator": before, "country": "ES", "year": "2020"})
+            assert message["text"].split("\n")[0] == monthly_line(lang, age, "ES"), (question, before)
+            assert slots["year"] is None
+
+
+UNDER_25_MONTH = {"en": "jobless under 25 monthly in Spain", "es": "paro menores de 25 el mes pasado en España",
+                  "ro": "tineri sub 25 luna trecută în Spania",
+                  "fr": "chômage des moins de 25 ans le mois dernier en Espagne",
+                  "de": "Arbeitslosigkeit unter 25 letzten Monat in Spanien"}
+
+
+@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+def test_under_25_with_a_month_is_the_monthly_youth_series(kb_url, lang: str) -> None:
+    message, _, slots = ask(UNDER_25_MONTH[lang], lang)
+    assert message["text"].split("\n")[0] == monthly_line(lang, "Y_LT25", "ES")
+    assert slots["indicator"] == "youth_unemployment_monthly"
+
+
+COUNTS = {"en": [("how many welders are there in France", "OC72"),
+                 ("how many people work in construction in France", "OC71")],
+          "es": [("¿cuántos soldadores hay en Francia?", "OC72"), ("¿cuántos trabajan en la construcción en Francia?",
+                                                                    "OC71")],
+          "ro": [("câți sudori sunt în Franța?", "OC72"), ("câți oameni lucrează în construcții în Franța?", "OC71")],
+          "fr": [("combien de soudeurs en France ?", "OC72"), ("combien de personnes dans le bâtiment en France ?",
+                                                               "OC71")],
+          "de": [("Wie viele Schweißer gibt es in Frankreich?", "OC72"), ("Wie viele Schweisser gibt es in Frankreich?",
+                                                                         "OC72"),
+                 ("Wie viele Leute arbeiten auf dem Bau in Frankreich?", "OC71")]}
+
+
+@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+def test_how_many_with_a_job_is_employment_by_occupation(kb_url, lang: str) -> None:
+    for question, group in COUNTS[lang]:
+        message, _, slots = ask(question, lang)
+        number = value("lfsa_egai2d.csv", isco08=group, geo="FR", TIME_PERIOD="2024")
+        assert message["text"].split("\n")[0] == t(
+            lang, "figures.occupation_value", indicator=t(lang, "indicators.employment_by_occupation"),
+            group=t(lang, f"isco08.{group}"), place=country_name("FR", lang), period="2024",
+            value=people(number, lang)), question
+    _, _, slots = ask("how many unemployed in Spain", "en")
+    assert slots["indicator"] == "unemployment_rate" and slots["country"] == "ES"
+
+
+@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+def test_cities_and_other_names_of_regions(lang: str) -> None:
+    for text, code in (("Sevilla", "ES61"), ("Seville", "ES61"), ("Barcelona", "ES51"), ("Madrid", "ES30"),
+                       ("Valencia", "ES52"), ("Bilbao", "ES21"), ("Cluj", "RO11"), ("Cluj-Napoca", "RO11"),
+                       ("Iași", "RO21"), ("Timișoara", "RO42"), ("Constanța", "RO22"), ("Brașov", "RO12"),
+                       ("Craiova", "RO41"), ("București", "RO32"), ("Bucharest", "RO32"), ("Paris", "FR10"),
+                       ("Lyon", "FR71"), ("Marseille", "FR82"), ("Toulouse", "FR62"), ("Lille", "FR30"),
+                       ("Bordeaux", "FR61"), ("München", "DE21"), ("muenchen", "DE21"), ("Hamburg", "DE60"),
+                       ("Köln", "DEA2"), ("Frankfurt", "DE71"), ("Stuttgart", "DE11"), ("Leipzig", "DED5"),
+                       ("Dresden", "DED2"), ("Andaluzia", "ES61"), ("Dobrogea", "RO22"), ("Thüringen", "DEG0"),
+                       ("Thueringen", "DEG0"), ("Sachsen-Anhalt", "DEE0"), ("Saarland", "DEC0"), ("Berlin", "DE30"),
+                       ("Brandenburg", "DE40"), ("Schleswig-Holstein", "DEF0"), ("Mecklenburg-Vorpommern", "DE80"),
+                       ("Bremen", "DE50")):
+        assert resolve_region(f"{t(lang, 'indicators.unemployment_rate')} {text}") == code, text
+    for text in ("Georgia", "France", "Romania", "Spain", "Germany", "employer"):
+        assert resolve_region(text) is None, text
+
+
+LAENDER = {"Bayern": ("DE21", "DE22", "DE23", "DE24", "DE25", "DE26", "DE27"), "Sachsen": ("DED2", "DED4", "DED5"),
+           "Nordrhein-Westfalen": ("DEA1", "DEA2", "DEA3", "DEA4", "DEA5"), "Hessen": ("DE71", "DE72", "DE73"),
+           "Baden-Württemberg": ("DE11", "DE12", "DE13", "DE14"), "Niedersachsen": ("DE91", "DE92", "DE93", "DE94"),
+           "Rheinland-Pfalz": ("DEB1", "DEB2", "DEB3"), "Normandie": ("FR23", "FR25"), "Occitanie": ("FR62", "FR81"),
+           "Hauts-de-France": ("FR30", "FR22"), "Grand Est": ("FR21", "FR41", "FR42"),
+           "Nouvelle-Aquitaine": ("FR61", "FR63", "FR53"), "Bourgogne-Franche-Comté": ("FR26", "FR43"),
+           "Auvergne-Rhône-Alpes": ("FR71", "FR72")}
+
+
+@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+def test_a_land_of_several_regions_offers_them_as_buttons(kb_url, lang: str) -> None:
+    asked = {"en": "what is the unemployment in", "es": "cuál es el paro en", "ro": "care este șomajul în",
+             "fr": "quel est le chômage en", "de": "wie hoch ist die Arbeitslosigkeit in"}[lang]
+    for name, codes in LAENDER.items():
+        if {"Nordrhein-Westfalen": "de", "Bourgogne-Franche-Comté": "fr"}.get(name, lang) != lang:
+            continue  # a long German name makes the reply German (language detection, not this action)
+        message, _, slots = ask(f"{asked} {name}", lang)
+        assert message["text"] == t(lang, "figures.which_region", country=country_name(codes[0][:2], lang)), name
+        assert [b["title"] for b in message["buttons"]] == [t(lang, f"nuts2.{code}") for code in codes]
+        assert slots["indicator"] == "regional_unemployment_rate"
+    message, _, _ = ask(f"{asked} Thüringen", lang)
+    assert message["text"].split("\n")[0] == region_line(lang, "regional_unemployment_rate", "DEG0", 2013)

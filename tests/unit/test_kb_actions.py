@@ -243,3 +243,31 @@ def test_database_down_gets_a_clear_answer(monkeypatch) -> None:
                            entities=ents(indicator="unemployment", country="romania"), slots={"language": "ro"})
     messages, _ = run(ActionIndicator(), tracker)
     assert messages[-1]["text"] == t("ro", "errors.database")
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    # German typed with ae/oe/ue for the umlauts
+    ("beschaeftigte in Deutschland", "employment_rate"), ("erwerbstaetige", "employment_rate"),
+    ("arbeitslosenquote muenchen", "unemployment_rate"), ("Beschaeftigte nach Beruf", "employment_by_occupation"),
+    # misspelt names
+    ("monthly unemployement", "unemployment_25_74_monthly"), ("unemplyment in Spain", "unemployment_rate"),
+    ("somajull in Romania", "unemployment_rate"), ("chomage", "unemployment_rate"),
+    ("arbeitslosikeit", "unemployment_rate"), ("unemployed", "unemployment_rate"),
+    # earnings without the usual words
+    ("salariu sudor", "mean_earnings_by_occupation"), ("cat ia un bucatar in Franta", "mean_earnings_by_occupation"),
+    ("what does a cook make", "mean_earnings_by_occupation"), ("salariu minim Romania", "minimum_wage"),
+    # under 25 with a month word: the monthly youth series
+    ("jobless under 25 monthly", "youth_unemployment_monthly"), ("paro menores de 25", "youth_unemployment_rate"),
+    ("tineri sub 25 luna trecuta", "youth_unemployment_monthly"),
+])
+def test_resolve_indicator_second_chances(text: str, code: str) -> None:
+    from lmi4vet.kb.indicators import resolve_indicator
+
+    assert resolve_indicator(text) == code
+
+
+@pytest.mark.parametrize("text", ["employer", "employee", "employed in France", "quelle", "Georgia", "bueno"])
+def test_resolve_indicator_does_not_invent_an_indicator(text: str) -> None:
+    from lmi4vet.kb.indicators import resolve_indicator
+
+    assert resolve_indicator(text) is None
