@@ -266,18 +266,19 @@ def _umlaut_variant(folded: str) -> str:
     return folded.replace("ae", "a").replace("oe", "o").replace("ue", "u")
 
 
-def _exact(folded: str) -> str | None:
+def _exact(folded: str) -> tuple[int, str] | None:
     best: tuple[int, str] | None = None
     for code, names in ALIASES.items():
         for name in names:
             if f" {name} " in folded and (best is None or len(name) > best[0]):
                 best = (len(name), code)
-    return best[1] if best else None
+    return best
 
 
-def _tolerant(folded: str) -> str | None:
-    """A misspelt alias ("unemployement", "somajull"): word n-grams against aliases of six letters or more,
-    similarity 88 % or more and the same first letter; the longest alias, then the closest, wins."""
+def _tolerant(folded: str) -> tuple[int, str] | None:
+    """A misspelt alias ("unemployement", "monthly unemplyment", "somajull"): the message's words against an
+    alias's words one by one; each word is the same, or both have six letters or more, the same first letter and
+    a similarity of 88 % or more (at least one such word). The longest alias, then the closest, wins."""
     try:
         from rapidfuzz.fuzz import ratio
     except ImportError:  # pragma: no cover
@@ -289,17 +290,21 @@ def _tolerant(folded: str) -> str | None:
     best: tuple[int, float, str] | None = None
     for code, names in ALIASES.items():
         for name in names:
-            if len(name.replace(" ", "")) < 6:
+            parts = name.split(" ")
+            if len(parts) > 3 or all(len(part) < 6 for part in parts):
                 continue
-            size = name.count(" ") + 1
-            for at in range(len(words) - size + 1):
-                gram = " ".join(words[at:at + size])
-                if gram[0] != name[0] or gram == name:
-                    continue
-                score = ratio(gram, name)
-                if score >= 88 and (best is None or (len(name), score) > best[:2]):
-                    best = (len(name), score, code)
-    return best[2] if best else None
+            for at in range(len(words) - len(parts) + 1):
+                scores = []
+                for word, part in zip(words[at:at + len(parts)], parts, strict=True):
+                    if word == part:
+                        continue
+                    if len(word) < 6 or len(part) < 6 or word[0] != part[0] or ratio(word, part) < 88:
+                        break
+                    scores.append(ratio(word, part))
+                else:
+                    if scores and (best is None or (len(name), min(scores)) > best[:2]):
+                        best = (len(name), min(scores), code)
+    return (best[0], best[2]) if best else None
 
 
 def mentions(text: str | None, phrases: tuple[str, ...]) -> bool:
@@ -317,7 +322,10 @@ def resolve_indicator(text: str | None) -> str | None:
     if not text:
         return None
     folded = _words(text)
-    code = _exact(folded) or _exact(_umlaut_variant(folded)) or _tolerant(folded)
+    exact = _exact(folded) or _exact(_umlaut_variant(folded))
+    tolerant = _tolerant(folded)  # a longer name misspelt beats a shorter one written right ("paro juvenill")
+    found = tolerant if tolerant and (exact is None or tolerant[0] > exact[0]) else exact
+    code = found[1] if found else None
     if code in TO_MONTHLY and mentions(text, MONTH_WORDS):
         return TO_MONTHLY[code]
     return code

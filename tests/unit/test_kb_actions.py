@@ -271,3 +271,11 @@ def test_resolve_indicator_does_not_invent_an_indicator(text: str) -> None:
     from lmi4vet.kb.indicators import resolve_indicator
 
     assert resolve_indicator(text) is None
+
+
+def test_a_misspelt_longer_name_beats_a_shorter_one_written_right() -> None:
+    from lmi4vet.kb.indicators import resolve_indicator
+
+    assert resolve_indicator("paro juvenill") == "youth_unemployment_rate"
+    assert resolve_indicator("chomage des jeunnes") == "youth_unemployment_rate"
+    assert resolve_indicator("how many people are employed in France") is None  # short words are never bent
