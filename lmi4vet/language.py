@@ -20,6 +20,7 @@ from babel import Locale
 
 from lmi4vet import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from lmi4vet.countries import find_countries
+from lmi4vet.kb.regions import region_names_in
 from lmi4vet.text import fold, words
 
 logger = logging.getLogger(__name__)
@@ -145,6 +146,9 @@ def detect(text: str) -> Detection:
         return Detection(None, 0.0, 0, False)
     country_forms = {form for _, form in find_countries(text)}
     folded_text = fold(text)
+    folded_text = folded_text.replace("-", " ")  # place names say nothing about the writer's language
+    for form in region_names_in(folded_text):  # first: "Île-de-France" is a region, not France
+        folded_text = folded_text.replace(form, " ")
     for form in country_forms:
         folded_text = folded_text.replace(form, " ")
     tokens = [w for w in words(folded_text) if w not in _NEUTRAL]

@@ -211,7 +211,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "earn", "earns", "how much does", "how much do", "salary", "salaries", "wage of", "pay of", "gana", "ganan",
         "cuanto gana", "sueldo", "castiga", "cat castiga", "salariul", "gagne", "gagnent", "combien gagne",
         "salaire", "verdient", "verdienen", "wie viel verdient", "gehalt",
-        "salariu", "salariu mediu", "cat ia", "cat ia un", "cat ia o", "cat iau", "make", "makes",
+        "salariu", "salariu mediu", "cat ia", "cat ia un", "cat ia o", "cat iau", "make in", "makes in",
+        "make a month", "makes a month", "make per month", "makes per month",
     ),
     "regional_unemployment_rate": (
         "regional unemployment", "unemployment by region", "unemployment in the regions", "unemployment per region",

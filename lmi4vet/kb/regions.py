@@ -144,6 +144,13 @@ def find_region(text: str | None) -> tuple[str, int, int] | None:
     return best
 
 
+def region_names_in(folded: str) -> list[str]:
+    """The region names (single regions and groups such as "bayern") in an already folded text."""
+    names = [" ".join(re.findall(r"[\w']+", match.group(1))) for match in _pattern().finditer(folded)]
+    padded = " " + _key(folded) + " "
+    return names + [form for form in GROUPS if f" {form} " in padded]
+
+
 def resolve_region(text: str | None) -> str | None:
     """The NUTS 2 code of the region named in ``text`` ("Île-de-France" -> "FR10"), or ``None``. A code written
     as such ("ES61", from a button) counts too."""

@@ -255,7 +255,8 @@ def test_database_down_gets_a_clear_answer(monkeypatch) -> None:
     ("arbeitslosikeit", "unemployment_rate"), ("unemployed", "unemployment_rate"),
     # earnings without the usual words
     ("salariu sudor", "mean_earnings_by_occupation"), ("cat ia un bucatar in Franta", "mean_earnings_by_occupation"),
-    ("what does a cook make", "mean_earnings_by_occupation"), ("salariu minim Romania", "minimum_wage"),
+    ("what does a cook make in France", "mean_earnings_by_occupation"), ("make it shorter", None),
+    ("salariu minim Romania", "minimum_wage"),
     # under 25 with a month word: the monthly youth series
     ("jobless under 25 monthly", "youth_unemployment_monthly"), ("paro menores de 25", "youth_unemployment_rate"),
     ("tineri sub 25 luna trecuta", "youth_unemployment_monthly"),

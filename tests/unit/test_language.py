@@ -90,3 +90,15 @@ def test_a_country_written_as_only_one_language_writes_it_decides_an_unclear_mes
 def test_a_country_name_alone_does_not_flip_an_established_language() -> None:
     assert decide_language("und Rumanía?", "de").language == "de"
     assert decide_language("Rumänien", "es").language == "es"
+
+
+@pytest.mark.parametrize(("text", "current"), [
+    ("paro en Nordrhein-Westfalen", "es"), ("somaj in Nordrhein-Westfalen", "ro"), ("¿y en Oberbayern?", "es"),
+    ("paro en Bourgogne-Franche-Comté", "es"), ("unemployment in Île-de-France", "en")])
+def test_a_region_name_does_not_flip_the_language(text: str, current: str) -> None:
+    assert decide_language(text, current).language == current
+
+
+def test_a_region_named_like_a_country_is_not_the_country() -> None:
+    found = detect("chômage en Île-de-France")
+    assert (found.language, found.words) == ("fr", 2)  # "chomage", "en": the region's words are left out
