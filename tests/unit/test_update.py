@@ -24,11 +24,6 @@ TIMEOUT = 0.4  # the client's; the stand-in's "timeout" answers after 1 s
 AT_2025 = ("unemployment_rate", "AT", "2025", "")
 
 
-def needs_registry(*datasets: str) -> None:
-    """Skip when the indicator registry does not have these datasets (yet)."""
-    missing = [d for d in datasets if d not in update.registry_datasets()]
-    if missing:
-        pytest.skip(f"the indicator registry has no {', '.join(missing)}")
 BUS_DRIVER = "http://data.europa.eu/esco/occupation/00cee175-1376-43fb-9f02-ba3d7a910a58"
 
 
@@ -77,7 +72,6 @@ def test_the_request_asks_for_our_series_only() -> None:
     url, params, fmt = update.eurostat_request("https://ec.europa.eu/eurostat/api/dissemination/", "une_rt_a")
     assert url == "https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/data/UNE_RT_A/.Y15-24+Y15-74.PC_ACT.T."
     assert params == {"format": "SDMX-CSV", "compressed": "false"} and fmt == "sdmx-csv"
-    needs_registry("earn_ses22_25")
     url, params, fmt = update.eurostat_request("http://x", "earn_ses22_25")
     assert url == "http://x/statistics/1.0/data/earn_ses22_25" and fmt == "json-stat"
     assert params["lang"] == "en" and params["indic_se"] == "ERN"
@@ -85,7 +79,6 @@ def test_the_request_asks_for_our_series_only() -> None:
 
 
 def test_the_key_follows_the_data_structure_definition(api, engine) -> None:
-    needs_registry("une_rt_m")
     result = update.update_eurostat_dataset(engine, "une_rt_m", api.url, TIMEOUT)
     assert result.status == "changed" and result.after == 2691, result.lines()
     assert api.calls_of("datastructure", dataset="une_rt_m")
@@ -156,7 +149,6 @@ def test_a_failed_download_leaves_the_database_unchanged(api, engine, mode, reas
 
 
 def test_the_command_exits_0_and_says_data_as_of(api, engine, monkeypatch, capsys) -> None:
-    needs_registry("une_rt_m")
     monkeypatch.setenv("EUROSTAT_API_URL", api.url)
     assert cli.main(["--database-url", str(engine.url), "update", "eurostat", "une_rt_a", "une_rt_m"]) == 0
     out = capsys.readouterr().out
@@ -174,8 +166,6 @@ def test_one_failed_dataset_fails_the_run_but_not_the_others(api, engine) -> Non
 
 
 def test_a_jsonstat_dataset_from_the_statistics_api(api, engine) -> None:
-    pytest.importorskip("lmi4vet.importers.jsonstat")
-    needs_registry("earn_ses22_25")
     result = update.update_eurostat_dataset(engine, "earn_ses22_25", api.url, TIMEOUT)
     assert result.status == "changed" and result.after == 40, result.lines()
     assert str(source_updated(engine, "earn_ses22_25")) == "2026-02-09"
