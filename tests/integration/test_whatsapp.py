@@ -102,8 +102,8 @@ def test_a_digit_and_an_option_title_pick_from_the_menu(assistant, twilio_api) -
     post(assistant, fields(sender, "1"))
     assert bodies(twilio_api, sender, 2)[1] == t("es", "figures.which_indicator", place="UE-27") + \
         "\n\n" + "\n".join(f"{n}. {t('es', f'indicators.{code}')}" for n, code in enumerate(
-            ["unemployment_rate", "youth_unemployment_rate", "employment_rate", "neet_rate", "job_vacancy_rate",
-             "minimum_wage"], start=1)) + "\n\n" + t("es", "channels.numbered_menu_hint", last="6")
+            ["unemployment_rate", "youth_unemployment_rate", "employment_rate", "neet_rate", "job_vacancy_rate"],
+            start=1)) + "\n\n" + t("es", "channels.numbered_menu_hint", last="5")  # the EU-27 has no minimum wage
     post(assistant, fields(sender, "tasa de paro juvenil (15-24 años)"))
     assert bodies(twilio_api, sender, 3)[2].startswith("Tasa de paro juvenil (15-24 años), UE-27, 2025:")
 
