@@ -244,3 +244,23 @@ def test_every_new_series_in_every_language(assistant, indicator: str, lang: str
     if lang != "en":
         left = [fragment for fragment in english_fragments() if fragment in reply["text"]]
         assert not left, reply["text"]
+
+
+EDUCATION = {"en": "welders in France by education level", "es": "soldadores en Francia por nivel educativo",
+             "ro": "sudori in Franta dupa nivelul de educatie", "fr": "soudeurs en France par niveau d'études",
+             "de": "Schweißer in Frankreich nach Bildungsstand"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_employment_by_occupation_and_education_in_every_language(assistant, lang: str) -> None:
+    from tests.unit import test_figure_breakdowns as fb
+
+    [reply] = assistant.say(sender(), EDUCATION[lang])
+    lines = reply["text"].split("\n")
+    # the file has one-digit groups only: the welders' group OC72 is answered with OC7, and the answer says so
+    assert lines[0] == t(lang, "figures.group_fallback", asked=t(lang, "isco08.OC72"), group=t(lang, "isco08.OC7"))
+    rows = [r for r in fb._csv("lfsa_egised.csv") if r["isco08"] == "OC7" and r["OBS_VALUE"]]
+    expected = [t(lang, "figures.item", name=t(lang, f"isced11.{r['isced11']}"), value=fb.people(
+        float(r["OBS_VALUE"]), lang)) for r in rows]
+    assert sorted(line for line in lines if line.startswith("• ")) == sorted(expected), reply["text"]
+    assert len(expected) >= 4
