@@ -92,6 +92,13 @@ def _title(figure: Figure, lang: str) -> str:
     return t_or(lang, f"datasets.{figure.dataset}", figure.dataset_title)
 
 
+def publisher_name(name: str, reply: Reply) -> str:
+    """A secondary publisher as the user reads it: a description such as "Eurostat news release" in the user's
+    language (``publishers.<slug>``), a proper name ("agensir.it", "Euronews") as it is."""
+    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    return t_or(reply.language, f"publishers.{slug}", name)
+
+
 def provenance(figure: Figure, reply: Reply) -> str:
     """Where the figure comes from, in the user's language: the publisher, dataset code and title, reference
     period and the data's last update at the source; for a secondary value, who published it instead."""
@@ -99,7 +106,8 @@ def provenance(figure: Figure, reply: Reply) -> str:
               "period": format_period(figure.period, reply)}
     if figure.secondary:
         if figure.secondary_publisher:
-            return reply.text("figures.secondary", publisher=figure.secondary_publisher, **params)
+            return reply.text("figures.secondary", publisher=publisher_name(figure.secondary_publisher, reply),
+                              **params)
         return reply.text("figures.secondary_unnamed", **params)
     if figure.source_updated is not None:
         return reply.text("figures.source", updated=long_date(figure.source_updated, reply.language), **params)
@@ -120,8 +128,8 @@ def _other_provenance(main: Figure, other: Figure, reply: Reply) -> str | None:
         return None
     what = f"{place_name(other.geo, reply.language, reply)}, {format_period(other.period, reply)}"
     if other.secondary and other.secondary_publisher:
-        return reply.text("figures.other_secondary", what=what, publisher=other.secondary_publisher,
-                          source=other.source)
+        return reply.text("figures.other_secondary", what=what, source=other.source,
+                          publisher=publisher_name(other.secondary_publisher, reply))
     if other.secondary:
         return reply.text("figures.other_secondary_unnamed", what=what, source=other.source)
     return reply.text("figures.other_primary", what=what, source=other.source, dataset=other.dataset)

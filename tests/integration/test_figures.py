@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from actions.figure_text import long_date
-from lmi4vet.i18n import country_name, format_money, format_percent, t
+from lmi4vet.i18n import country_name, format_money, format_percent, t, t_or
 from lmi4vet.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
@@ -144,7 +144,12 @@ def test_every_headline_indicator_in_every_language(assistant, indicator: str, l
     params = {"source": "Eurostat", "dataset": dataset, "title": t(lang, f"datasets.{dataset}"),
               "period": shown_period(period, lang)}
     if row is not None and row.get("SECONDARY") == "1":  # transcribed: its publisher, never "Source: Eurostat"
-        assert t(lang, "figures.secondary", publisher=row["SECONDARY_PUBLISHER"], **params) in lines
+        publisher = row["SECONDARY_PUBLISHER"]
+        slug = re.sub(r"[^a-z0-9]+", "_", publisher.lower()).strip("_")
+        shown = t_or(lang, f"publishers.{slug}", publisher)  # "Eurostat news release" in the user's language
+        assert t(lang, "figures.secondary", publisher=shown, **params) in lines
+        if lang != "en" and shown != publisher:
+            assert publisher not in reply["text"]
         assert t(lang, "figures.secondary_check", source="Eurostat") in lines
         assert not any(line.startswith(raw(lang, "source").split("{")[0]) for line in lines)
         assert row["NOTE"] not in reply["text"]

@@ -360,3 +360,12 @@ def test_jobs_in_demand_with_official_labels_has_no_translation_notice(kb) -> No
     text = messages[0]["text"]
     assert "• WIG-Schweißer" in text
     assert "Übersetzung" not in text
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("en", "Eurostat news release"), ("es", "nota de prensa de Eurostat"),
+                                             ("de", "Eurostat-Pressemitteilung")])
+def test_a_publisher_that_is_a_description_is_said_in_the_users_language(lang: str, shown: str) -> None:
+    from actions.figure_text import publisher_name
+
+    assert publisher_name("Eurostat news release", Reply(CollectingDispatcher(), lang)) == shown
+    assert publisher_name("Euronews", Reply(CollectingDispatcher(), lang)) == "Euronews"  # a name stays a name
