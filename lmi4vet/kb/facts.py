@@ -112,13 +112,18 @@ def period_frequency(period: str) -> str | None:
     return kind or ("M" if month else "A")
 
 
-def period_end(period: str) -> date:
-    """The last day of a reference period ("2024-Q4" -> 31 December 2024)."""
+def _parts(period: str) -> tuple[int, str | None, str | None, str | None]:
+    """``(year, kind Q/S or None, its number, month)`` of a reference period; ValueError for anything else."""
     found = _PERIOD.fullmatch(period)
     if not found:
         raise ValueError(f"not a reference period: {period!r}")
     year, kind, number, month = found.groups()
-    year = int(year)
+    return int(year), kind, number, month
+
+
+def period_end(period: str) -> date:
+    """The last day of a reference period ("2024-Q4" -> 31 December 2024)."""
+    year, kind, number, month = _parts(period)
     if kind == "Q":
         last_month = 3 * int(number)
     elif kind == "S":
@@ -130,11 +135,7 @@ def period_end(period: str) -> date:
 
 def next_period(period: str) -> str:
     """The period after ``period`` at the same frequency ("2024" -> "2025", "2024-Q4" -> "2025-Q1")."""
-    found = _PERIOD.fullmatch(period)
-    if not found:
-        raise ValueError(f"not a reference period: {period!r}")
-    year, kind, number, month = found.groups()
-    year = int(year)
+    year, kind, number, month = _parts(period)
     if kind:
         count = 4 if kind == "Q" else 2
         n = int(number) + 1
