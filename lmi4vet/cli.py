@@ -30,12 +30,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from lmi4vet.db.engine import database_url, make_engine, session_scope, upgrade
-from lmi4vet.db.models import ImportRun
 from lmi4vet.importers.defaults import KIND as DEFAULTS_KIND
 from lmi4vet.importers.defaults import fingerprint, load_defaults, loaded_fingerprint
 from lmi4vet.importers.esco import import_esco
 from lmi4vet.importers.eurostat import import_eurostat
-from lmi4vet.importers.report import ImportError_, ImportReport
+from lmi4vet.importers.report import ImportError_, ImportReport, import_run
 
 logger = logging.getLogger(__name__)
 MAX_PROBLEMS_SHOWN = 50
@@ -47,14 +46,11 @@ def run_import(engine: Engine, kind: str, source: str, work: Callable[[Session],
     try:
         with session_scope(engine) as session:
             report = work(session)
-            session.add(ImportRun(kind=kind, source=source[:500], started_at=started, finished_at=datetime.utcnow(),
-                                  status="ok", rows_ok=report.rows_ok, rows_bad=report.rows_bad,
-                                  message=report.summary()[:2000]))
+            session.add(import_run(kind, source, started, True, report.summary(), report.rows_ok, report.rows_bad))
         return report
     except (ImportError_, SQLAlchemyError) as exc:
         with session_scope(engine) as session:
-            session.add(ImportRun(kind=kind, source=source[:500], started_at=started,
-                                  finished_at=datetime.utcnow(), status="failed", message=str(exc)[:2000]))
+            session.add(import_run(kind, source, started, False, str(exc)))
         raise
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+
+from lmi4vet.db.models import ImportRun
 
 
 @dataclass(frozen=True)
@@ -47,3 +50,10 @@ class ImportReport:
         extra = "".join(f", {key} {value}" for key, value in self.details.items())
         return (f"{self.kind} {self.source}: {self.rows_ok} rows imported, {self.rows_bad} rejected, "
                 f"{self.rows_skipped} not used{extra}")
+
+
+def import_run(kind: str, source: str, started: datetime, ok: bool, message: str, rows_ok: int = 0,
+               rows_bad: int = 0) -> ImportRun:
+    """The ``import_runs`` row of one import or refresh, finished now (texts cut to their column's size)."""
+    return ImportRun(kind=kind, source=source[:500], started_at=started, finished_at=datetime.utcnow(),
+                     status="ok" if ok else "failed", rows_ok=rows_ok, rows_bad=rows_bad, message=message[:2000])

@@ -47,7 +47,7 @@ from lmi4vet.db.engine import session_scope
 from lmi4vet.db.models import Dataset, Fact, ImportRun, OccupationLabel, SkillLabel
 from lmi4vet.importers.esco import split_labels
 from lmi4vet.importers.eurostat import import_eurostat
-from lmi4vet.importers.report import ImportError_
+from lmi4vet.importers.report import ImportError_, import_run
 from lmi4vet.kb.indicators import INDICATORS
 from lmi4vet.text import fold
 
@@ -293,8 +293,7 @@ def _check_body(body: bytes, fmt: str, url: str) -> str:
 
 def _log_run(engine: Engine, kind: str, source: str, started: datetime, ok: bool, message: str,
              rows_ok: int = 0, session: Session | None = None) -> None:
-    run = ImportRun(kind=kind, source=source[:500], started_at=started, finished_at=datetime.utcnow(),
-                    status="ok" if ok else "failed", rows_ok=rows_ok, rows_bad=0, message=message[:2000])
+    run = import_run(kind, source, started, ok, message, rows_ok)
     if session is not None:
         session.add(run)
         return
