@@ -37,16 +37,23 @@ _EXTRA_FORMS: dict[str, tuple[str, ...]] = {
 
 
 @cache
-def _forms() -> dict[str, str]:
-    """Folded form -> country code, over the five languages."""
-    table: dict[str, str] = {}
-    codes = (*EU27, *OTHER_EUROPEAN)
+def cldr_names() -> tuple[tuple[str, str, str], ...]:
+    """``(language, country code, folded CLDR name)`` for our countries in the five languages."""
+    names = []
     for lang in SUPPORTED_LANGUAGES:
         territories = Locale.parse(lang).territories
-        for code in codes:
+        for code in (*EU27, *OTHER_EUROPEAN):
             cldr = CLDR_CODES.get(code, code)
             if cldr in territories:
-                table[fold(territories[cldr]).replace("-", " ")] = code
+                names.append((lang, code, fold(territories[cldr]).replace("-", " ")))
+    return tuple(names)
+
+
+@cache
+def _forms() -> dict[str, str]:
+    """Folded form -> country code, over the five languages."""
+    table = {name: code for _, code, name in cldr_names()}
+    codes = (*EU27, *OTHER_EUROPEAN)
     for code in codes:
         table[code.lower()] = code
     for code, forms in _EXTRA_FORMS.items():

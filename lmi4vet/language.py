@@ -19,7 +19,7 @@ from functools import cache
 from babel import Locale
 
 from lmi4vet import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
-from lmi4vet.countries import find_countries
+from lmi4vet.countries import cldr_names, find_countries
 from lmi4vet.kb.regions import region_names_in
 from lmi4vet.text import fold, words
 
@@ -119,15 +119,9 @@ class Detection:
 def _country_name_languages() -> dict[str, str]:
     """Folded country name -> the one language whose CLDR name it is ("rumania" -> es, "rumanien" -> de);
     names shared by several of our languages ("romania": en and ro) are left out."""
-    from lmi4vet.countries import CLDR_CODES, EU27, OTHER_EUROPEAN
-
     seen: dict[str, set[str]] = {}
-    for lang in SUPPORTED_LANGUAGES:
-        territories = Locale.parse(lang).territories
-        for code in (*EU27, *OTHER_EUROPEAN):
-            name = territories.get(CLDR_CODES.get(code, code))
-            if name:
-                seen.setdefault(fold(name).replace("-", " "), set()).add(lang)
+    for lang, _, name in cldr_names():
+        seen.setdefault(name, set()).add(lang)
     return {name: langs.pop() for name, langs in seen.items() if len(langs) == 1}
 
 
@@ -145,8 +139,7 @@ def detect(text: str) -> Detection:
     if not text or text.lstrip().startswith("/"):
         return Detection(None, 0.0, 0, False)
     country_forms = {form for _, form in find_countries(text)}
-    folded_text = fold(text)
-    folded_text = folded_text.replace("-", " ")  # place names say nothing about the writer's language
+    folded_text = fold(text).replace("-", " ")  # place names say nothing about the writer's language
     for form in region_names_in(folded_text):  # first: "Île-de-France" is a region, not France
         folded_text = folded_text.replace(form, " ")
     for form in country_forms:

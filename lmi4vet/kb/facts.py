@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from lmi4vet.countries import EU_AGGREGATE
 from lmi4vet.db.models import Dataset, Fact
-from lmi4vet.kb.indicators import BY_CODE
+from lmi4vet.kb.indicators import BY_CODE, TOTAL, parse_breakdown
 
 EUROSTAT = "Eurostat"
 DATABROWSER = "https://ec.europa.eu/eurostat/databrowser/view/{code}/default/table"
@@ -230,8 +230,6 @@ def breakdown_figures(session: Session, indicator: str, geo: str, fixed: dict[st
     any: with ``fixed={"isco08": "OC7"}`` and ``dimension="sizeclas"``, the facts ``"isco08=OC7;sizeclas=10-49"``,
     ``"isco08=OC7;sizeclas=50-249"``... (``fixed`` ``{}`` or ``TOTAL``: the total of that dimension). Missing
     values are left out and nothing is added up: a breakdown without a total has none."""
-    from lmi4vet.kb.indicators import TOTAL, parse_breakdown
-
     rows = session.execute(
         select(Fact, Dataset).join(Dataset, Fact.dataset_id == Dataset.id)
         .where(Fact.indicator == indicator, Fact.geo == geo, Fact.value.is_not(None))
@@ -255,8 +253,6 @@ def breakdown_codes(session: Session, indicator: str, geo: str, dimension: str) 
     """The values of ``dimension`` that ``indicator`` has facts for in ``geo`` (``{"OC7", "OC72", ...}``)."""
     keys = session.execute(select(Fact.breakdown).where(Fact.indicator == indicator, Fact.geo == geo,
                                                         Fact.value.is_not(None)).distinct()).scalars()
-    from lmi4vet.kb.indicators import parse_breakdown
-
     return {code for key in keys if (code := parse_breakdown(key).get(dimension))}
 
 
